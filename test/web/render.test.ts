@@ -94,7 +94,7 @@ describe("FinalReturnTest (web_test.py)", () => {
     const response = await application.inject({ url: "/render" });
     assert.equal(response.code, 200);
     assert.equal(response.text, "hi");
-    assert.ok(returned instanceof Promise);
+    assert.ok(returned instanceof Promise, "render() returns a Promise");
     assert.equal(await returned, undefined);
   });
 });
@@ -394,7 +394,7 @@ describe("errors while rendering", () => {
     assert.equal(records.length, 1);
     assert.match(records[0]!.message, /^Uncaught exception GET \/\?t=broken\.html/);
     const error = records[0]!.error;
-    assert.ok(error instanceof TemplateRenderError);
+    assert.ok(error instanceof TemplateRenderError, "the logged error is a TemplateRenderError");
     assert.equal(error.location, "broken.html:3");
     assert.match(error.message, /broken\.html:3.*TypeError/);
   });

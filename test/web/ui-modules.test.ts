@@ -385,7 +385,7 @@ describe("UIModule", () => {
       assert.equal((await app.inject({ url: "/" })).code, 500);
     });
     assert.equal(records.length, 1);
-    assert.ok(records[0]!.error instanceof TemplateRenderError);
+    assert.ok(records[0]!.error instanceof TemplateRenderError, "the logged error is a TemplateRenderError");
     assert.match(String((records[0]!.error as Error).message), /page\.html:2/);
   });
 });
