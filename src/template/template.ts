@@ -273,7 +273,9 @@ export class Template implements TemplateLike {
       body +
       "\n  return _tt_buf;\n" +
       "} catch (_tt_e) { throw _tt_fail(_tt_e, _tt_loc); }\n" +
-      "};";
+      "};\n" +
+      // Names the compiled code in stack traces, as Tornado's `foo_html.generated.py`.
+      `//# sourceURL=${this.name.replace(/[^\w/-]/g, "_")}.generated.js\n`;
     try {
       // Compiling templates to JavaScript is the engine's job; template source is trusted code.
       // eslint-disable-next-line @typescript-eslint/no-implied-eval

@@ -198,6 +198,37 @@ void describe("inheritance and includes", () => {
   });
 });
 
+void describe("outputs Tornado 6.2 renders for the same templates", () => {
+  // [case, templates, template rendered, Tornado's output]; the templates are both Python and
+  // JavaScript (Tornado's `{% autoescape None %}` written `null`).
+  const cases: [string, Record<string, string>, string, string][] = [
+    ["child-include-overrides", {"base.html": "[{% block a %}A{% end %}]", "blocks.html": "{% block a %}from-include{% end %}", "child.html": "{% extends 'base.html' %}{% include 'blocks.html' %}"}, "child.html", "[from-include]"],
+    ["block-twice-same-file", {"t.html": "{% block a %}1{% end %}-{% block a %}2{% end %}"}, "t.html", "2-2"],
+    ["nested-override-inner-only", {"base.html": "<{% block outer %}o[{% block inner %}i{% end %}]{% end %}>", "c.html": "{% extends 'base.html' %}{% block inner %}I{% end %}"}, "c.html", "<o[I]>"],
+    ["nested-override-outer-drops-inner", {"base.html": "<{% block outer %}o[{% block inner %}i{% end %}]{% end %}>", "c.html": "{% extends 'base.html' %}{% block outer %}O{% end %}{% block inner %}I{% end %}"}, "c.html", "<O>"],
+    ["child-new-inner-block", {"base.html": "<{% block outer %}o{% end %}>", "mid.html": "{% extends 'base.html' %}{% block outer %}m({% block x %}x{% end %}){% end %}", "leaf.html": "{% extends 'mid.html' %}{% block x %}X{% end %}"}, "leaf.html", "<m(X)>"],
+    ["autoescape-in-include", {"a.html": "{{ s }}|{% include 'b.html' %}", "b.html": "{% autoescape null %}{{ s }}"}, "a.html", "&lt;&amp;&#39;&quot;&gt;|<&'\">"],
+    ["whitespace-include-txt", {"a.html": "  a  \n\n  {% include 'b.txt' %}  \n", "b.txt": "  b  \n\n  "}, "a.html", " a\n  b  \n\n  \n"],
+    ["whitespace-oneline-in-block", {"base.html": "{% whitespace oneline %}<{% block a %}   x   \n  y {% end %}>", "c.html": "{% extends 'base.html' %}{% block a %}  p  \n\n  q  {% end %}"}, "c.html", "< p\nq >"],
+    ["pre", {"t.html": "<pre>\n  a\n\n</pre>   \n\n  <p>  x  </p>"}, "t.html", "<pre>\n  a\n\n</pre>   \n\n  <p>  x  </p>"],
+    ["raw-text-curly", {"t.txt": "a {{{ s }}} b { c } {%! x %} {#! y #} {{! z }}"}, "t.txt", "a {&lt;&amp;&#39;&quot;&gt;} b { c } {% x %} {# y #} {{ z }}"],
+    ["comment-multiline", {"t.txt": "a{#\n x {{ y }} \n#}b{% comment {{ z }} %}c"}, "t.txt", "abc"],
+    ["apply-nested-block", {"base.html": "{% apply upper %}a{% block b %}b{% end %}{% end %}", "c.html": "{% extends 'base.html' %}{% block b %}child{% end %}"}, "c.html", "ACHILD"],
+    ["include-twice", {"a.html": "{% include 'b.html' %}{% include 'b.html' %}", "b.html": "[{{ s }}]"}, "a.html", "[&lt;&amp;&#39;&quot;&gt;][&lt;&amp;&#39;&quot;&gt;]"],
+    ["whitespace-directive-then-include", {"a.txt": "{% whitespace oneline %}a   b{% include 'c.txt' %}d   e", "c.txt": "x   y"}, "a.txt", "a bx   yd e"],
+    ["escape-chars", {"t.html": "{{ s2 }}"}, "t.html", "a&lt;b&gt;&amp;&quot;&#39;"],
+    ["text-with-percent-brace", {"t.txt": "100%} done } %} #}"}, "t.txt", "100%} done } %} #}"],
+    ["end-with-words", {"t.txt": "{% if s %}y{% end if %}{% for c in 'ab' %}{{ c }}{% end for %}"}, "t.txt", "yab"],
+    ["extends-with-leading-text", {"base.html": "B{% block a %}{% end %}", "c.html": "ignored\n{% extends 'base.html' %} ignored {% block a %}A{% end %} ignored"}, "c.html", "BA"],
+  ];
+  const namespace = { s: "<&'\">", s2: "a<b>&\"'", upper: (s: string): string => s.toUpperCase() };
+  for (const [what, templates, entry, output] of cases) {
+    void test(what, () => {
+      assert.equal(new DictLoader(templates).load(entry).generate(namespace), output);
+    });
+  }
+});
+
 void describe("cycles", () => {
   void test("a template extending itself, directly or through another, is a ParseError", () => {
     const loader = new DictLoader({
