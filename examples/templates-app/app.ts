@@ -1,10 +1,8 @@
 // A guest book rendered with templates: a layout (base.html) extended by the pages, a UI module
-// (Entry) with its own CSS, a UI method (plural), and a form that posts back to the page.
+// (Entry) with its own CSS, a UI method (plural), and a form that posts back to the page,
+// protected against cross-site request forgery by `xsrfCookies` and `{% raw xsrfFormHtml() %}`.
 // Run it with `node --conditions=typhoon-source --import tsx examples/templates-app/app.ts`,
 // then open http://localhost:8888/.
-//
-// The form does not carry an XSRF token yet: once Typhoon's XSRF protection is in place, turn
-// on the `xsrfCookies` setting and add `{% raw xsrfFormHtml() %}` inside the <form>.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Application, enablePrettyLogging, RequestHandler, url } from "typhoon";
 import { Guestbook } from "./guestbook.js";
@@ -62,6 +60,8 @@ export function createApp(options: { debug?: boolean; guestbook?: Guestbook } = 
       templatePath: fileURLToPath(new URL("templates", import.meta.url)),
       uiModules: { Entry },
       uiMethods: { plural },
+      // Every POST must carry the token of the `_xsrf` cookie: the form sends it as a hidden field.
+      xsrfCookies: true,
       debug: options.debug ?? false,
     },
   );

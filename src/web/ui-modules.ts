@@ -253,8 +253,23 @@ class LinkifyModule extends UIModule {
   }
 }
 
+/**
+ * The built-in module `xsrfFormHtml`: `{% module xsrfFormHtml() %}` is the handler's
+ * `xsrfFormHtml()`, the hidden `_xsrf` input a form needs when `xsrfCookies` is on.
+ * Tornado: the `xsrf_form_html` module.
+ */
+class XsrfFormHtmlModule extends UIModule {
+  override render(): string {
+    return this.handler.xsrfFormHtml();
+  }
+}
+
 /** The modules every application has, before its own `uiModules`. Tornado: `Application.ui_modules`' defaults. */
-export const builtinUIModules: UIModuleMap = Object.freeze({ linkify: LinkifyModule, Template: TemplateModule });
+export const builtinUIModules: UIModuleMap = Object.freeze({
+  linkify: LinkifyModule,
+  xsrfFormHtml: XsrfFormHtmlModule,
+  Template: TemplateModule,
+});
 
 /**
  * Collects the `uiModules` setting (a map or an array of maps, e.g. `import * as modules`)

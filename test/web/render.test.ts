@@ -28,7 +28,7 @@ import {
   url,
 } from "typhoon";
 import { createApp } from "../../examples/templates-app/app.js";
-import { serve } from "../helpers.js";
+import { type Served, serve } from "../helpers.js";
 
 /** Runs `fn` and returns the error records `appLog` got meanwhile (kept from the test's log check). */
 async function captureErrors(fn: () => Promise<unknown>): Promise<LogRecord[]> {
@@ -56,6 +56,19 @@ class RenderHandler extends RequestHandler {
 
 function dictApp(templates: Record<string, string>, settings: ApplicationSettings = {}): Application {
   return new Application([["/", RenderHandler]], { templateLoader: new DictLoader(templates), ...settings });
+}
+
+/** The repository root, where child programs run. */
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A port nothing listens on, for a child program to take. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 let dir: string;
@@ -473,54 +486,117 @@ describe("errors while rendering", () => {
 });
 
 describe("examples/templates-app", () => {
-  const form = { "Content-Type": "application/x-www-form-urlencoded" };
+  /** A browser of one over a real connection: keeps cookies, does not follow redirects. */
+  class Browser {
+    readonly #cookies = new Map<string, string>();
+    constructor(readonly served: Served) {}
 
-  test("layout + child page + UI module + form", async () => {
-    const application = createApp();
-    let response = await application.inject({ url: "/" });
-    assert.equal(response.code, 200);
-    assert.match(response.text, /<title>Guest book · Typhoon<\/title>/);
-    assert.match(response.text, /0 entries/);
-    assert.match(response.text, /No entries yet/);
-    assert.doesNotMatch(response.text, /\.entry \{/, "no module on the page, no module CSS");
+    async request(path: string, init: RequestInit = {}): Promise<Response> {
+      const headers = new Headers(init.headers);
+      if (this.#cookies.size > 0) headers.set("Cookie", [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+      const response = await fetch(this.served.url(path), { ...init, headers, redirect: "manual" });
+      for (const line of response.headers.getSetCookie()) {
+        const pair = line.split(";")[0]!;
+        const equals = pair.indexOf("=");
+        this.#cookies.set(pair.slice(0, equals), pair.slice(equals + 1));
+      }
+      return response;
+    }
 
-    response = await application.inject({ url: "/", method: "POST", headers: form, body: "name=%3Cb%3EAnn&message=see+http%3A%2F%2Fexample.com" });
-    assert.equal(response.code, 302);
+    /** POSTs the form fields with the `_xsrf` token of the form on `/` (or `token` when given). */
+    async post(path: string, fields: Record<string, string>, token?: string): Promise<Response> {
+      const html = await (await this.request("/")).text();
+      const hidden = /<input type="hidden" name="_xsrf" value="([^"]+)"\/>/.exec(html);
+      assert.ok(hidden, "the form carries the hidden _xsrf input");
+      const body = new URLSearchParams({ _xsrf: token ?? hidden[1]!, ...fields });
+      return this.request(path, { method: "POST", body });
+    }
+  }
+
+  let served: Served;
+  before(async () => {
+    served = await serve(createApp());
+  });
+  after(() => served.close());
+
+  test("layout + child page + UI module + a form with xsrfFormHtml()", async () => {
+    const browser = new Browser(served);
+    let response = await browser.request("/");
+    assert.equal(response.status, 200);
+    let text = await response.text();
+    assert.match(text, /<title>Guest book · Typhoon<\/title>/);
+    assert.match(text, /0 entries/);
+    assert.match(text, /No entries yet/);
+    assert.match(text, /<form method="post" action="\/">\n<input type="hidden" name="_xsrf" value="[^"]+"\/>/);
+    assert.doesNotMatch(text, /\.entry \{/, "no module on the page, no module CSS");
+
+    response = await browser.post("/", { name: "<b>Ann", message: "see http://example.com" });
+    assert.equal(response.status, 302);
     assert.equal(response.headers.get("Location"), "/");
 
-    response = await application.inject({ url: "/" });
-    assert.match(response.text, /1 entry</);
-    assert.match(response.text, /<style type="text\/css">\n\.entry \{[^}]*\}\n<\/style>\n<\/head>/);
-    assert.match(response.text, /<a href="\/entry\/1">&lt;b&gt;Ann<\/a>/);
+    text = await (await browser.request("/")).text();
+    assert.match(text, /1 entry</);
+    assert.match(text, /<style type="text\/css">\n\.entry \{[^}]*\}\n<\/style>\n<\/head>/);
+    assert.match(text, /<a href="\/entry\/1">&lt;b&gt;Ann<\/a>/);
 
-    response = await application.inject({ url: "/entry/1" });
-    assert.match(response.text, /<title>&lt;b&gt;Ann's entry · Typhoon<\/title>/);
-    assert.match(response.text, /<a href="http:\/\/example\.com">http:\/\/example\.com<\/a>/);
+    text = await (await browser.request("/entry/1")).text();
+    assert.match(text, /<title>&lt;b&gt;Ann's entry · Typhoon<\/title>/);
+    assert.match(text, /<a href="http:\/\/example\.com">http:\/\/example\.com<\/a>/);
 
-    response = await application.inject({ url: "/", method: "POST", headers: form, body: "name=&message=kept" });
-    assert.equal(response.code, 400);
-    assert.match(response.text, /Please give your name and a message\./);
-    assert.match(response.text, /<textarea name="message" required>kept<\/textarea>/);
+    response = await browser.post("/", { name: "", message: "kept <i>" });
+    assert.equal(response.status, 400);
+    text = await response.text();
+    assert.match(text, /Please give your name and a message\./);
+    assert.match(text, /<textarea name="message" required>kept &lt;i&gt;<\/textarea>/);
+
+    response = await browser.request("/entry/99");
+    assert.equal(response.status, 404);
+    assert.match(await response.text(), /There is no entry 99\./);
+  });
+
+  test("a POST without the form's XSRF token is refused", async () => {
+    const browser = new Browser(served);
+    await expectLog(genLog, /403 POST \/ \(127\.0\.0\.1\): XSRF cookie does not match POST argument/, async () => {
+      const response = await browser.post("/", { name: "Eve", message: "forged" }, "2|00000000|00000000000000000000000000000000|1");
+      assert.equal(response.status, 403);
+    });
+    await expectLog(genLog, /403 POST \/ \(127\.0\.0\.1\): '_xsrf' argument missing from POST/, async () => {
+      const response = await fetch(served.url("/"), { method: "POST", body: new URLSearchParams({ name: "Eve", message: "forged" }) });
+      assert.equal(response.status, 403);
+    });
+    assert.doesNotMatch(await (await browser.request("/")).text(), /Eve/);
+  });
+
+  test("runs as a program", async () => {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+    delete env["NODE_TEST_CONTEXT"];
+    const program = spawn(process.execPath, ["--conditions=typhoon-source", "--import", "tsx", "examples/templates-app/app.ts"], {
+      cwd: root,
+      env,
+      stdio: "ignore",
+    });
+    try {
+      const deadline = Date.now() + 15_000;
+      let text = "";
+      while (!text.includes("<title>Guest book · Typhoon</title>")) {
+        if (Date.now() > deadline) throw new Error(`the example did not answer on port ${port} (last answer ${JSON.stringify(text)})`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        text = await fetch(`http://127.0.0.1:${port}/`).then((response) => response.text(), () => "");
+      }
+    } finally {
+      program.kill("SIGTERM");
+    }
   });
 });
 
 describe("autoreload", () => {
   // A child program, so the watchers of autoreload do not run in the test process.
-  const root = fileURLToPath(new URL("../..", import.meta.url));
   let child: ChildProcess | undefined;
 
   after(() => {
     child?.kill("SIGTERM");
   });
-
-  function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-      const server = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-  }
 
   test("with the cache on, a change under templatePath resets the loaders (no restart)", async () => {
     const programDir = mkdtempSync(join(dir, "program-"));

@@ -104,6 +104,35 @@ describe("WSGISafeWebTest UI module tests (web_test.py)", () => {
     assert.equal(response.text, '<a href="http://example.com">http://example.com</a>');
   });
 
+  test("the built-in xsrfFormHtml module (Tornado's xsrf_form_html) is the handler's hidden _xsrf input", async () => {
+    class FormHandler extends RequestHandler {
+      get() {
+        return this.render("form.html");
+      }
+
+      post() {
+        this.write("posted");
+      }
+    }
+    const app = new Application([["/", FormHandler]], {
+      templateLoader: new DictLoader({ "form.html": '<form method="post">{% module xsrfFormHtml() %}</form>' }),
+      xsrfCookies: true,
+    });
+    const page = await app.inject({ url: "/" });
+    const match = /^<form method="post"><input type="hidden" name="_xsrf" value="([^"]+)"\/><\/form>$/.exec(page.text);
+    assert.ok(match, `a hidden _xsrf input, not escaped: ${page.text}`);
+    const cookie = page.headers.getList("Set-Cookie").find((line) => line.startsWith("_xsrf="));
+    assert.ok(cookie !== undefined, "the page sets the _xsrf cookie");
+    const posted = await app.inject({
+      url: "/",
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie.split(";")[0]! },
+      body: `_xsrf=${encodeURIComponent(match[1]!)}`,
+    });
+    assert.equal(posted.code, 200);
+    assert.equal(posted.text, "posted");
+  });
+
   test("test_uimodule_resources: the Template module's resources land in <head> and <body>, once", async () => {
     const response = await application.inject({ url: "/uimodule_resources" });
     assert.equal(
@@ -363,7 +392,7 @@ describe("UIModule", () => {
       uiModules: [{ Widget }, { Script }],
       uiMethods: [{ a: () => "a", _private: privateHelper }, { Helper, b: () => "b" }],
     });
-    assert.deepEqual(Object.keys(app.uiModules), ["linkify", "Template", "Widget", "Script"]);
+    assert.deepEqual(Object.keys(app.uiModules), ["linkify", "xsrfFormHtml", "Template", "Widget", "Script"]);
     assert.equal(app.uiModules["Template"], TemplateModule);
     assert.deepEqual(Object.keys(app.uiMethods), ["a", "b"]);
   });
