@@ -4,9 +4,8 @@
 // goes away is woken through an Event set in onConnectionClose, so it stops at once.
 // Run it with `node --conditions=typhoon-source --import tsx examples/chat/chatdemo.ts`,
 // then open http://localhost:8888/ in two browser windows.
-//
-// Tornado's demo also turns on XSRF protection; once Typhoon's is in place, set the
-// `xsrfCookies` setting and add `{% raw xsrfFormHtml() %}` inside the <form>.
+// As in Tornado's demo, XSRF protection is on: the page's form carries the token, which the
+// script sends with every POST.
 import { randomUUID } from "node:crypto";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Application, Condition, enablePrettyLogging, Event, RequestHandler } from "typhoon";
@@ -113,6 +112,7 @@ export function createApp(options: { buffer?: MessageBuffer; pollTimeout?: numbe
     ],
     {
       templatePath: fileURLToPath(new URL("templates", import.meta.url)),
+      xsrfCookies: true,
       debug: options.debug ?? false,
     },
   );

@@ -144,6 +144,7 @@ export class WebSocketClientConnection implements AsyncIterable<Message> {
   /**
    * Starts closing: sends a close frame with `code` and `reason` and closes the socket when
    * the server answers, or after 5 seconds. Tornado: `close`.
+   * @throws InvalidArgumentError for a code a close frame may not carry or a reason over 123 bytes.
    */
   close(code?: number, reason?: string): void {
     this.#protocol.close(code, reason);

@@ -12,6 +12,7 @@ import { appLog, genLog } from "../util/log.js";
 import { type ErrorOptions, handOverResponse, RequestHandler } from "../web/request-handler.js";
 import { WebSocketClosedError } from "./errors.js";
 import {
+  checkCloseFrame,
   DEFAULT_MAX_MESSAGE_SIZE,
   perMessageDeflateOption,
   type ProtocolDelegate,
@@ -266,8 +267,12 @@ export class WebSocketHandler<User = unknown> extends RequestHandler<User> {
    * 1000 when only a `reason` is given) and `reason`, then closes the socket when the client
    * answers, or after 5 seconds. Does nothing when not open or already closing.
    * Tornado: `close`.
+   * @throws InvalidArgumentError (`TYPHOON_ERR_WEBSOCKET_CLOSE_CODE`, `TYPHOON_ERR_WEBSOCKET_CLOSE_REASON`)
+   * for a code a close frame may not carry (1004-1006, 1015, others under 3000 that RFC 6455 does
+   * not define, 5000 and over) or a reason over 123 bytes.
    */
   close(code?: number, reason?: string): void {
+    checkCloseFrame(code, reason);
     this.#protocol?.close(code, reason);
   }
 

@@ -92,6 +92,25 @@ function textBytes(text: string): Buffer {
   return text === lastText ? lastTextBytes : Buffer.from(text);
 }
 
+/**
+ * Refuses what a close frame cannot carry (RFC 6455 section 7.4): codes 1004-1006 and 1015 are
+ * reserved, and other codes under 3000 are the protocol's own; a reason has at most 123 bytes.
+ */
+export function checkCloseFrame(code: number | undefined, reason: string | undefined): void {
+  if (code !== undefined && !(Number.isInteger(code) && ((code >= 1000 && code <= 1014 && (code < 1004 || code > 1006)) || (code >= 3000 && code <= 4999)))) {
+    throw new InvalidArgumentError(
+      `${code} is not a close code a WebSocket may send: use 1000 (normal), 1001 (going away), 1008 (policy violation), 1011 (server error) or an application code in 3000-4999`,
+      "TYPHOON_ERR_WEBSOCKET_CLOSE_CODE",
+    );
+  }
+  if (reason !== undefined && Buffer.byteLength(reason) > 123) {
+    throw new InvalidArgumentError(
+      `a close reason carries at most 123 bytes (UTF-8), got ${Buffer.byteLength(reason)}: shorten it`,
+      "TYPHOON_ERR_WEBSOCKET_CLOSE_REASON",
+    );
+  }
+}
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
@@ -266,9 +285,10 @@ export class WebSocketProtocol {
    * Starts the closing handshake: sends a close frame (`code`, default none, 1000 when only a
    * `reason` is given) and closes the socket when the peer answers, or after 5 seconds.
    * Does nothing when already closing. Tornado: `close`.
-   * @throws RangeError/TypeError from `ws` for an invalid code or a reason over 123 bytes.
+   * @throws InvalidArgumentError for a code a close frame may not carry, or a reason over 123 bytes.
    */
   close(code?: number, reason?: string): void {
+    checkCloseFrame(code, reason);
     if (this.#closing || this.#closed) return;
     if (code === undefined && reason !== undefined) code = 1000;
     this.#ws.close(code, reason);

@@ -18,6 +18,7 @@ import {
   WebSocketHandler,
 } from "typhoon";
 import { type Served, serve } from "../helpers.js";
+import { acceptValue } from "./raw-websocket.js";
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -126,6 +127,28 @@ describe("websocketConnect", () => {
         assert.match(error.message, /Sec-WebSocket-Accept/);
         return true;
       });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test("a server that stops answering pings is given up after pingTimeout: readMessage() resolves null", async () => {
+    // It completes the handshake, then reads and ignores everything (no pongs, no close frame).
+    const { server, port } = await rawServer((socket) => {
+      socket.on("error", () => undefined);
+      socket.once("data", (chunk: Buffer) => {
+        const key = /sec-websocket-key: *(\S+)/i.exec(chunk.toString("latin1"))?.[1] ?? "";
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptValue(key)}\r\n\r\n`);
+        socket.resume();
+      });
+    });
+    try {
+      const conn = await websocketConnect(`ws://127.0.0.1:${port}/`, { pingInterval: 0.02, pingTimeout: 0.2 });
+      const started = performance.now();
+      assert.equal(await conn.readMessage(), null);
+      assert.ok(performance.now() - started >= 150, "the connection was closed before the ping timeout");
+      assert.equal(conn.closeCode, null);
+      await assert.rejects(conn.writeMessage("too late"), { code: "TYPHOON_ERR_WEBSOCKET_CLOSED" });
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

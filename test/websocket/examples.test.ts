@@ -2,7 +2,7 @@
 // examples/chat (Tornado's long-polling demos/chat).
 import { strict as assert } from "node:assert";
 import { after, before, describe, test } from "node:test";
-import { accessLog, Application, gen, websocketConnect, WebSocketHandler } from "typhoon";
+import { accessLog, Application, expectLog, gen, genLog, websocketConnect, WebSocketHandler } from "typhoon";
 import { Broadcaster } from "../../examples/websocket-chat/broadcast.js";
 import { ChatRoom, createApp as createWebSocketChat } from "../../examples/websocket-chat/chatdemo.js";
 import { createApp as createLongPollChat, MessageBuffer } from "../../examples/chat/chatdemo.js";
@@ -69,12 +69,31 @@ describe("examples/websocket-chat", () => {
 describe("examples/chat (long polling)", () => {
   const buffer = new MessageBuffer();
   let served: Served;
+  /** The `_xsrf` cookie the page set; a browser sends it back, and the page's script the token. */
+  let xsrf: string;
   before(async () => {
     served = await serve(createLongPollChat({ buffer, pollTimeout: 1 }));
+    const page = await fetch(`http://127.0.0.1:${served.port}/`);
+    xsrf = /^_xsrf=([^;]+)/.exec(page.headers.get("Set-Cookie") ?? "")?.[1] ?? "";
+    assert.match(await page.text(), /<input type="hidden" name="_xsrf" value="[^"]+"/);
   });
   after(() => served.close());
   const post = (path: string, form: Record<string, string>, signal?: AbortSignal): Promise<Response> =>
-    fetch(`http://127.0.0.1:${served.port}${path}`, { method: "POST", body: new URLSearchParams(form), ...(signal ? { signal } : {}) });
+    fetch(`http://127.0.0.1:${served.port}${path}`, {
+      method: "POST",
+      headers: { Cookie: `_xsrf=${xsrf}` },
+      body: new URLSearchParams({ ...form, _xsrf: xsrf }),
+      redirect: "manual",
+      ...(signal ? { signal } : {}),
+    });
+
+  test("XSRF protection is on, as in Tornado's demo: a POST without the token gets 403", async () => {
+    const response = await expectLog(genLog, "403 POST /a/message/new .*: '_xsrf' argument missing from POST", () =>
+      fetch(`http://127.0.0.1:${served.port}/a/message/new`, { method: "POST", body: new URLSearchParams({ body: "forged" }) }),
+    );
+    assert.equal(response.status, 403);
+    assert.equal(buffer.cache.length, 0);
+  });
 
   test("a waiting poll answers as soon as a message is posted; the cursor skips what the client has", async () => {
     const poll = post("/a/message/updates", {});
@@ -95,11 +114,7 @@ describe("examples/chat (long polling)", () => {
   });
 
   test("with next, a new message redirects back to the page", async () => {
-    const response = await fetch(`http://127.0.0.1:${served.port}/a/message/new`, {
-      method: "POST",
-      body: new URLSearchParams({ body: "from the form", next: "/" }),
-      redirect: "manual",
-    });
+    const response = await post("/a/message/new", { body: "from the form", next: "/" });
     assert.equal(response.status, 302);
     assert.equal(response.headers.get("Location"), "/");
     const page = await (await fetch(`http://127.0.0.1:${served.port}/`)).text();

@@ -245,7 +245,7 @@ describe("WebSocketTest", () => {
     closeFuture = deferred();
   });
 
-  // ::test_http_request
+  // tornado/test/websocket_test.py::WebSocketTest::test_http_request
   test("a plain HTTP GET to a WebSocket route gets 400", async () => {
     const raw = await rawRequest(served.port, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert.equal(statusOf(raw), 400);
@@ -258,7 +258,7 @@ describe("WebSocketTest", () => {
     assert.match(raw, /"Connection" must be "Upgrade"\./);
   });
 
-  // ::test_missing_websocket_key
+  // tornado/test/websocket_test.py::WebSocketTest::test_missing_websocket_key
   test("a handshake without Sec-WebSocket-Key gets 400", async () => {
     const raw = await rawWebSocket(served.port, "/echo", { "Sec-WebSocket-Key": null });
     assert.equal(raw.status, 400);
@@ -272,7 +272,7 @@ describe("WebSocketTest", () => {
     await raw.closed;
   });
 
-  // ::test_bad_websocket_version
+  // tornado/test/websocket_test.py::WebSocketTest::test_bad_websocket_version
   test("an unsupported protocol version gets 426 with the supported versions", async () => {
     const raw = await rawWebSocket(served.port, "/echo", { "Sec-WebSocket-Version": "12" });
     assert.equal(raw.status, 426);
@@ -280,7 +280,7 @@ describe("WebSocketTest", () => {
     await raw.closed;
   });
 
-  // ::test_websocket_gen
+  // tornado/test/websocket_test.py::WebSocketTest::test_websocket_gen
   test("echo", async () => {
     const conn = await websocketConnect(ws("/echo"));
     await conn.writeMessage("hello");
@@ -288,7 +288,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_websocket_callbacks (callbacks are Python-specific; onMessageCallback is their counterpart)
+  // tornado/test/websocket_test.py::WebSocketTest::test_websocket_callbacks (callbacks are Python-specific; onMessageCallback is their counterpart)
   test("messages through onMessageCallback, then null at close", async () => {
     const received: (string | Buffer | null)[] = [];
     const done = deferred<void>();
@@ -306,7 +306,7 @@ describe("WebSocketTest", () => {
     await assert.rejects(conn.readMessage(), { code: "TYPHOON_ERR_INVALID_STATE" });
   });
 
-  // ::test_binary_message
+  // tornado/test/websocket_test.py::WebSocketTest::test_binary_message
   test("binary message", async () => {
     const conn = await websocketConnect(ws("/echo"));
     await conn.writeMessage(Buffer.from("hello \xe9", "latin1"), true);
@@ -314,7 +314,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_unicode_message
+  // tornado/test/websocket_test.py::WebSocketTest::test_unicode_message
   test("unicode message", async () => {
     const conn = await websocketConnect(ws("/echo"));
     await conn.writeMessage("hello \u00e9");
@@ -329,7 +329,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_error_in_closed_client_write_message
+  // tornado/test/websocket_test.py::WebSocketTest::test_error_in_closed_client_write_message
   test("a client write after close rejects with WebSocketClosedError", async () => {
     const conn = await websocketConnect(ws("/echo"));
     conn.close();
@@ -337,7 +337,7 @@ describe("WebSocketTest", () => {
     assert.throws(() => conn.ping(), WebSocketClosedError);
   });
 
-  // ::test_render_message
+  // tornado/test/websocket_test.py::WebSocketTest::test_render_message
   test("render message", async () => {
     const conn = await websocketConnect(ws("/render"));
     await conn.writeMessage("hello");
@@ -345,7 +345,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_error_in_on_message
+  // tornado/test/websocket_test.py::WebSocketTest::test_error_in_on_message
   test("an exception in onMessage is logged and closes the connection with 1011", async () => {
     const conn = await websocketConnect(ws("/error_in_on_message"));
     await expectLog(appLog, "Uncaught exception GET /error_in_on_message", async () => {
@@ -361,7 +361,7 @@ describe("WebSocketTest", () => {
     other.close();
   });
 
-  // ::test_websocket_http_fail
+  // tornado/test/websocket_test.py::WebSocketTest::test_websocket_http_fail
   test("connecting to a missing route rejects with HTTPClientError 404", async () => {
     await assert.rejects(websocketConnect(ws("/notfound")), (error: unknown) => {
       assert.ok(error instanceof HTTPClientError, `expected a HTTPClientError, got ${String(error)}`);
@@ -371,7 +371,7 @@ describe("WebSocketTest", () => {
     });
   });
 
-  // ::test_websocket_http_success
+  // tornado/test/websocket_test.py::WebSocketTest::test_websocket_http_success
   test("connecting to a non-WebSocket route that answers 200 rejects with WebSocketError", async () => {
     await assert.rejects(websocketConnect(ws("/non_ws")), (error: unknown) => {
       assert.ok(error instanceof WebSocketError, `expected a WebSocketError, got ${String(error)}`);
@@ -380,7 +380,7 @@ describe("WebSocketTest", () => {
     });
   });
 
-  // ::test_websocket_http_redirect
+  // tornado/test/websocket_test.py::WebSocketTest::test_websocket_http_redirect
   test("a redirect is not followed: HTTPClientError 302", async () => {
     await assert.rejects(websocketConnect(ws("/redirect")), (error: unknown) => {
       assert.ok(error instanceof HTTPClientError, `expected a HTTPClientError, got ${String(error)}`);
@@ -389,7 +389,7 @@ describe("WebSocketTest", () => {
     });
   });
 
-  // ::test_websocket_close_buffered_data
+  // tornado/test/websocket_test.py::WebSocketTest::test_websocket_close_buffered_data
   test("a client that closes its socket with messages in flight does not disturb the server", async () => {
     const raw = await rawWebSocket(served.port, "/echo");
     assert.equal(raw.status, 101);
@@ -402,14 +402,14 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_websocket_headers
+  // tornado/test/websocket_test.py::WebSocketTest::test_websocket_headers
   test("handshake headers from an HTTPRequest reach the handler; HTTP methods throw once open", async () => {
     const conn = await websocketConnect(new HTTPRequest(ws("/header"), { headers: { "X-Test": "hello" } }));
     assert.equal(await conn.readMessage(), "hello");
     conn.close();
   });
 
-  // ::test_websocket_header_echo
+  // tornado/test/websocket_test.py::WebSocketTest::test_websocket_header_echo
   test("headers set in setDefaultHeaders and prepare are sent with the 101", async () => {
     const conn = await websocketConnect(new HTTPRequest(ws("/header_echo"), { headers: { "X-Test-Hello": "hello" } }));
     assert.equal(conn.headers.get("X-Test-Hello"), "hello");
@@ -419,7 +419,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_server_close_reason
+  // tornado/test/websocket_test.py::WebSocketTest::test_server_close_reason
   test("a close code and reason from the server reach the client, which echoes the code", async () => {
     const conn = await websocketConnect(ws("/close_reason"));
     assert.equal(await conn.readMessage(), null);
@@ -429,21 +429,21 @@ describe("WebSocketTest", () => {
     assert.equal(code, 1001);
   });
 
-  // ::test_client_close_reason
+  // tornado/test/websocket_test.py::WebSocketTest::test_client_close_reason
   test("a close code and reason from the client reach the server", async () => {
     const conn = await websocketConnect(ws("/echo"));
     conn.close(1001, "goodbye");
     assert.deepEqual(await closeFuture.promise, [1001, "goodbye"]);
   });
 
-  // ::test_write_after_close
+  // tornado/test/websocket_test.py::WebSocketTest::test_write_after_close
   test("a write after the server closed rejects with WebSocketClosedError", async () => {
     const conn = await websocketConnect(ws("/close_reason"));
     assert.equal(await conn.readMessage(), null);
     await assert.rejects(conn.writeMessage("hello"), WebSocketClosedError);
   });
 
-  // ::test_async_prepare
+  // tornado/test/websocket_test.py::WebSocketTest::test_async_prepare
   test("an async prepare() runs before the upgrade", async () => {
     const conn = await websocketConnect(ws("/async_prepare"));
     await conn.writeMessage("hello");
@@ -451,14 +451,14 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_path_args
+  // tornado/test/websocket_test.py::WebSocketTest::test_path_args
   test("path groups are passed to open()", async () => {
     const conn = await websocketConnect(ws("/path_args/hello"));
     assert.equal(await conn.readMessage(), "hello");
     conn.close();
   });
 
-  // ::test_coroutine
+  // tornado/test/websocket_test.py::WebSocketTest::test_coroutine
   test("an async onMessage handles one message at a time, in order", async () => {
     const conn = await websocketConnect(ws("/coroutine"));
     await conn.writeMessage("hello1");
@@ -468,7 +468,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_check_origin_valid_no_path
+  // tornado/test/websocket_test.py::WebSocketTest::test_check_origin_valid_no_path
   test("an Origin equal to the host is accepted", async () => {
     const conn = await websocketConnect(new HTTPRequest(ws("/echo"), { headers: { Origin: `http://127.0.0.1:${served.port}` } }));
     await conn.writeMessage("hello");
@@ -476,7 +476,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_check_origin_valid_with_path
+  // tornado/test/websocket_test.py::WebSocketTest::test_check_origin_valid_with_path
   test("an Origin with a path on the same host is accepted", async () => {
     const conn = await websocketConnect(
       new HTTPRequest(ws("/echo"), { headers: { Origin: `http://127.0.0.1:${served.port}/something` } }),
@@ -486,19 +486,19 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_check_origin_invalid_partial_url
+  // tornado/test/websocket_test.py::WebSocketTest::test_check_origin_invalid_partial_url
   test("an Origin without a scheme is refused with 403", async () => {
     const request = new HTTPRequest(ws("/echo"), { headers: { Origin: `127.0.0.1:${served.port}` } });
     await assert.rejects(websocketConnect(request), (error: unknown) => error instanceof HTTPClientError && error.status === 403);
   });
 
-  // ::test_check_origin_invalid
+  // tornado/test/websocket_test.py::WebSocketTest::test_check_origin_invalid
   test("a cross-origin upgrade is refused with 403", async () => {
     const request = new HTTPRequest(ws("/echo"), { headers: { Origin: "http://somewhereelse.com" } });
     await assert.rejects(websocketConnect(request), (error: unknown) => error instanceof HTTPClientError && error.status === 403);
   });
 
-  // ::test_check_origin_invalid_subdomains
+  // tornado/test/websocket_test.py::WebSocketTest::test_check_origin_invalid_subdomains
   test("a subdomain of the host is refused with 403", async () => {
     const request = new HTTPRequest(`ws://localhost:${served.port}/echo`, { headers: { Origin: "http://subtenant.localhost" } });
     await assert.rejects(websocketConnect(request), (error: unknown) => error instanceof HTTPClientError && error.status === 403);
@@ -510,7 +510,7 @@ describe("WebSocketTest", () => {
     await raw.closed;
   });
 
-  // ::test_subprotocols
+  // tornado/test/websocket_test.py::WebSocketTest::test_subprotocols
   test("subprotocols: the handler selects one of those offered", async () => {
     const conn = await websocketConnect(ws("/subprotocol"), { subprotocols: ["badproto", "goodproto"] });
     assert.equal(conn.selectedSubprotocol, "goodproto");
@@ -518,7 +518,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_subprotocols_not_offered
+  // tornado/test/websocket_test.py::WebSocketTest::test_subprotocols_not_offered
   test("subprotocols: none offered, selectSubprotocol still called once", async () => {
     const conn = await websocketConnect(ws("/subprotocol"));
     assert.equal(conn.selectedSubprotocol, null);
@@ -526,7 +526,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_open_coroutine
+  // tornado/test/websocket_test.py::WebSocketTest::test_open_coroutine
   test("messages that arrive during an async open() wait for it", async () => {
     messageSent = new Event();
     const conn = await websocketConnect(ws("/open_coroutine"));
@@ -536,7 +536,7 @@ describe("WebSocketTest", () => {
     conn.close();
   });
 
-  // ::test_error_in_open
+  // tornado/test/websocket_test.py::WebSocketTest::test_error_in_open
   test("an exception in open() is logged and closes the connection", async () => {
     await expectLog(appLog, "Uncaught exception", async () => {
       const conn = await websocketConnect(ws("/error_in_open"));
@@ -545,7 +545,7 @@ describe("WebSocketTest", () => {
     });
   });
 
-  // ::test_error_in_async_open
+  // tornado/test/websocket_test.py::WebSocketTest::test_error_in_async_open
   test("a rejection of an async open() is logged and closes the connection", async () => {
     await expectLog(appLog, "Uncaught exception", async () => {
       const conn = await websocketConnect(ws("/error_in_async_open"));
@@ -553,7 +553,7 @@ describe("WebSocketTest", () => {
     });
   });
 
-  // ::test_nodelay
+  // tornado/test/websocket_test.py::WebSocketTest::test_nodelay
   test("setNodelay", async () => {
     const conn = await websocketConnect(ws("/nodelay"));
     assert.equal(await conn.readMessage(), "hello");
@@ -656,8 +656,8 @@ for (const { name, server, client, compressed } of compressionCases) {
     });
     after(() => served.close());
 
-    // ::test_message_sizes (wire bytes measured on the server's socket)
-    test("message sizes on the wire", async () => {
+    // Wire bytes measured on the server's socket (Tornado counts them in the protocol object).
+    test(`message sizes on the wire (tornado/test/websocket_test.py::${name}::test_message_sizes)`, async () => {
       const conn = await websocketConnect(`ws://127.0.0.1:${served.port}/echo`, { compressionOptions: client });
       assert.equal(conn.headers.has("Sec-WebSocket-Extensions"), compressed);
       for (let i = 0; i < 3; i++) {
@@ -678,8 +678,7 @@ for (const { name, server, client, compressed } of compressionCases) {
       conn.close();
     });
 
-    // ::test_size_limit
-    test("size limit, also after decompression", async () => {
+    test(`size limit, also after decompression (tornado/test/websocket_test.py::${name}::test_size_limit)`, async () => {
       const conn = await websocketConnect(`ws://127.0.0.1:${served.port}/limited`, { compressionOptions: client });
       await conn.writeMessage("a".repeat(128));
       assert.equal(await conn.readMessage(), "128");
@@ -1062,5 +1061,186 @@ describe("after the switch", () => {
       headers: { Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13" },
     });
     assert.equal(response.code, 400);
+  });
+});
+
+describe("hooks and misuse", () => {
+  const seen: string[] = [];
+  const closed = { onClose: deferred<void>() };
+
+  class QueuedDuringOpen extends WebSocketHandler {
+    override async open(): Promise<void> {
+      await gen.sleep(0.05);
+      seen.push("open done");
+    }
+
+    override onMessage(message: string | Buffer): void {
+      seen.push(String(message));
+      if (message === "3") void this.writeMessage(seen.join(","));
+    }
+  }
+
+  class TrustedOrigin extends EchoHandler {
+    override checkOrigin(origin: string): boolean {
+      return origin === "https://trusted.example";
+    }
+  }
+
+  class UnofferedSubprotocol extends WebSocketHandler {
+    override selectSubprotocol(): string {
+      return "never-offered";
+    }
+  }
+
+  class NoOnMessage extends WebSocketHandler {}
+
+  class NotOpenYet extends WebSocketHandler {
+    override async prepare(): Promise<void> {
+      await assert.rejects(this.writeMessage("too early"), WebSocketClosedError);
+      assert.throws(() => this.ping(), WebSocketClosedError);
+      assert.throws(() => this.setNodelay(true), { code: "TYPHOON_ERR_WEBSOCKET_NOT_OPEN" });
+      assert.equal(this.closeCode, null);
+      this.close(1000);
+    }
+
+    override open(): void {
+      void this.writeMessage("open after all");
+    }
+  }
+
+  class FailingOnClose extends WebSocketHandler {
+    override onMessage(): void {}
+
+    override onClose(): void {
+      closed.onClose.resolve();
+      throw new Error("boom in onClose");
+    }
+  }
+
+  class FailingOnPing extends WebSocketHandler {
+    override onPing(): void {
+      throw new Error("boom in onPing");
+    }
+  }
+
+  class BadClose extends WebSocketHandler {
+    override onMessage(message: string | Buffer): void {
+      const attempts: [string, () => void][] = [
+        ["1005", () => this.close(1005)],
+        ["999", () => this.close(999)],
+        ["5000", () => this.close(5000)],
+        ["1.5", () => this.close(1.5)],
+        ["long reason", () => this.close(1000, "é".repeat(62))],
+      ];
+      const codes = attempts.map(([label, attempt]) => {
+        try {
+          attempt();
+          return `${label}: accepted`;
+        } catch (error) {
+          return `${label}: ${(error as { code?: string }).code}`;
+        }
+      });
+      void this.writeMessage(codes.join("\n"));
+      this.close(4000, String(message));
+    }
+  }
+
+  let served: Served;
+  before(async () => {
+    served = await serve(
+      new Application([
+        ["/queued", QueuedDuringOpen],
+        ["/trusted", TrustedOrigin],
+        ["/unoffered", UnofferedSubprotocol],
+        ["/no_on_message", NoOnMessage],
+        ["/not_open_yet", NotOpenYet],
+        ["/failing_on_close", FailingOnClose],
+        ["/failing_on_ping", FailingOnPing],
+        ["/bad_close", BadClose],
+      ]),
+    );
+  });
+  after(() => served.close());
+  const ws = (path: string): string => `ws://127.0.0.1:${served.port}${path}`;
+
+  test("messages that arrive during an async open() are all handled after it, in order", async () => {
+    seen.length = 0;
+    const conn = await websocketConnect(ws("/queued"));
+    for (const message of ["1", "2", "3"]) await conn.writeMessage(message);
+    assert.equal(await conn.readMessage(), "open done,1,2,3");
+    conn.close();
+  });
+
+  test("checkOrigin can be overridden to accept another origin (and to refuse the same host)", async () => {
+    const trusted = await websocketConnect(new HTTPRequest(ws("/trusted"), { headers: { Origin: "https://trusted.example" } }));
+    await trusted.writeMessage("hello");
+    assert.equal(await trusted.readMessage(), "hello");
+    trusted.close();
+    const sameHost = new HTTPRequest(ws("/trusted"), { headers: { Origin: `http://127.0.0.1:${served.port}` } });
+    await assert.rejects(websocketConnect(sameHost), (error: unknown) => error instanceof HTTPClientError && error.status === 403);
+  });
+
+  test("selectSubprotocol returning a name the client did not offer is a server error (500, logged)", async () => {
+    await expectLog(appLog, "Uncaught exception GET /unoffered", async () => {
+      await assert.rejects(
+        websocketConnect(ws("/unoffered"), { subprotocols: ["chat"] }),
+        (error: unknown) => error instanceof HTTPClientError && error.status === 500,
+      );
+    });
+  });
+
+  test("a message for a handler without onMessage is logged and closes the connection with 1011", async () => {
+    const conn = await websocketConnect(ws("/no_on_message"));
+    await expectLog(appLog, "Uncaught exception GET /no_on_message", async () => {
+      await conn.writeMessage("anyone there?");
+      assert.equal(await conn.readMessage(), null);
+    });
+    assert.equal(conn.closeCode, 1011);
+  });
+
+  test("before the switch, writeMessage rejects, ping and setNodelay throw, close does nothing", async () => {
+    const conn = await websocketConnect(ws("/not_open_yet"));
+    assert.equal(await conn.readMessage(), "open after all");
+    conn.close();
+  });
+
+  test("an exception in onClose is logged once and the server keeps serving", async () => {
+    closed.onClose = deferred<void>();
+    await expectLog(appLog, "Uncaught exception in onClose", async () => {
+      const conn = await websocketConnect(ws("/failing_on_close"));
+      conn.close();
+      await closed.onClose.promise;
+      assert.equal(await conn.readMessage(), null);
+    });
+    const other = await websocketConnect(ws("/queued"));
+    other.close();
+  });
+
+  test("an exception in onPing is logged and closes the connection with 1011", async () => {
+    const conn = await websocketConnect(ws("/failing_on_ping"));
+    await expectLog(appLog, "Uncaught exception GET /failing_on_ping", async () => {
+      conn.ping("hi");
+      assert.equal(await conn.readMessage(), null);
+    });
+    assert.equal(conn.closeCode, 1011);
+  });
+
+  test("close() refuses codes a close frame may not carry and reasons over 123 bytes, with coded errors", async () => {
+    const conn = await websocketConnect(ws("/bad_close"));
+    await conn.writeMessage("done");
+    assert.equal(
+      await conn.readMessage(),
+      [
+        "1005: TYPHOON_ERR_WEBSOCKET_CLOSE_CODE",
+        "999: TYPHOON_ERR_WEBSOCKET_CLOSE_CODE",
+        "5000: TYPHOON_ERR_WEBSOCKET_CLOSE_CODE",
+        "1.5: TYPHOON_ERR_WEBSOCKET_CLOSE_CODE",
+        "long reason: TYPHOON_ERR_WEBSOCKET_CLOSE_REASON",
+      ].join("\n"),
+    );
+    assert.equal(await conn.readMessage(), null);
+    assert.equal(conn.closeCode, 4000);
+    assert.equal(conn.closeReason, "done");
+    assert.throws(() => conn.close(1006), { code: "TYPHOON_ERR_WEBSOCKET_CLOSE_CODE" });
   });
 });

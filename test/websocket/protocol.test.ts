@@ -81,6 +81,30 @@ describe("malformed frames", () => {
     await nextClose();
   }
 
+  // tornado/test/websocket_test.py::MaskFunctionMixin::test_mask (PythonMaskFunctionTest and
+  // CythonMaskFunctionTest test Tornado's two masking helpers; `ws` unmasks here, so the same
+  // vectors go through the server: frames carrying Tornado's masked bytes must arrive unmasked).
+  test("client frames are unmasked as Tornado's mask vectors say", async () => {
+    const vectors: [mask: string, data: string, masked: string][] = [
+      ["abcd", "", ""],
+      ["abcd", "b", "\x03"],
+      ["abcd", "54321", "TVPVP"],
+      ["ZXCV", "98765432", "c`t`olpd"],
+      ["\x00\x01\x02\x03", "\xff\xfb\xfd\xfc\xfe\xfa", "\xff\xfa\xff\xff\xfe\xfb"],
+      ["\xff\xfb\xfd\xfc", "\x00\x01\x02\x03\x04\x05", "\xff\xfa\xff\xff\xfb\xfe"],
+    ];
+    const raw = await rawWebSocket(served.port, "/ws");
+    for (const [mask, data, masked] of vectors) {
+      const payload = Buffer.from(masked, "latin1");
+      raw.send(Buffer.concat([Buffer.from([0x82, 0x80 | payload.length]), Buffer.from(mask, "latin1"), payload]));
+      const echo = await raw.nextDataFrame();
+      assert.deepEqual(echo?.payload, Buffer.from(data, "latin1"), `mask ${JSON.stringify(mask)}`);
+    }
+    assert.deepEqual(received, vectors.map(([, data]) => Buffer.from(data, "latin1")));
+    raw.socket.destroy();
+    await nextClose();
+  });
+
   test("a frame split into single bytes is reassembled", async () => {
     const raw = await rawWebSocket(served.port, "/ws");
     assert.equal(raw.status, 101);
