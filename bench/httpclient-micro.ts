@@ -1,7 +1,7 @@
 // Micro-benchmark of the HTTP client: AsyncHTTPClient.fetch against bare undici.request (the library
 // under it), 64 requests in flight, for a small response from a local node:http server running in
 // its own process. Rounds alternate between the two clients; the best round of each is kept.
-// Budget (issue 7): AsyncHTTPClient ≥ 0.9× undici.request.
+// Budget (docs/httpclient.md): AsyncHTTPClient ≥ 0.9× undici.request.
 // Run: node --conditions=typhoon-source --import tsx bench/httpclient-micro.ts [--seconds 3] [--rounds 3] [--concurrency 64]
 import { spawn } from "node:child_process";
 import { once } from "node:events";

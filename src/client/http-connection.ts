@@ -130,6 +130,13 @@ export function describeFailure(error: unknown, url: URL, responseStarted: boole
   const where = url.host;
   const network = (message: string): HTTPClientError =>
     new HTTPClientError(599, message, undefined, { code: "TYPHOON_ERR_HTTP_CONNECTION", cause });
+  const streamClosed = (): HTTPClientError =>
+    new HTTPStreamClosedError(
+      responseStarted
+        ? `Connection closed by ${where} before the response body was complete`
+        : `Connection closed by ${where} before a response was received`,
+      { cause },
+    );
   switch (errorCode) {
     case "ECONNREFUSED":
       return network(`Connection refused by ${where}`);
@@ -149,15 +156,21 @@ export function describeFailure(error: unknown, url: URL, responseStarted: boole
     case "UND_ERR_HEADERS_TIMEOUT":
     case "UND_ERR_BODY_TIMEOUT":
       return new HTTPTimeoutError("Timeout during request", { cause });
+    case "UND_ERR_SOCKET":
+      // undici's "bad response" is a response it refuses to read: an unsolicited `100 Continue`
+      // (Tornado skips it) or bytes arriving when no request is waiting for them.
+      if (detail === "bad response") {
+        return new HTTPClientError(
+          599,
+          `Unexpected response from ${where}: a 100 Continue that was not asked for, or a response to no request`,
+          undefined,
+          { code: "TYPHOON_ERR_HTTP_MALFORMED_RESPONSE", cause },
+        );
+      }
+      return streamClosed();
     case "ECONNRESET":
     case "EPIPE":
-    case "UND_ERR_SOCKET":
-      return new HTTPStreamClosedError(
-        responseStarted
-          ? `Connection closed by ${where} before the response body was complete`
-          : `Connection closed by ${where} before a response was received`,
-        { cause },
-      );
+      return streamClosed();
     case "UND_ERR_CLOSED":
     case "UND_ERR_DESTROYED":
       return new HTTPClientError(599, "The AsyncHTTPClient was closed before the request was sent", undefined, {
@@ -335,10 +348,11 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     if (this.#settled) return;
     this.#controller = undefined;
     // A 304 may carry the Content-Length of the representation (RFC 9110 §8.6) but never a
-    // body; undici 7 reports that as a length mismatch after the headers. Tornado accepts it.
+    // body; undici 7 reports that as a length mismatch after the headers. Tornado accepts it
+    // (and refuses a 204 with a non-zero Content-Length, as this does).
     if (
       (error as { code?: unknown }).code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH" &&
-      (this.#code === 304 || this.#code === 204) &&
+      this.#code === 304 &&
       this.#wireSize === 0
     ) {
       this.#complete();

@@ -127,7 +127,7 @@ export const CARRIED_OPTIONS: readonly CarriedOption[] = [
 ];
 
 /** Formats a time for an HTTP date header: `Thu, 01 Jan 1970 00:00:00 GMT`. Tornado: `httputil.format_timestamp`. */
-function formatHttpDate(value: Date | number): string {
+export function formatHttpDate(value: Date | number): string {
   const date = typeof value === "number" ? new Date(value * 1000) : value;
   if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`ifModifiedSince is not a valid time: ${String(value)}`);
   return date.toUTCString();
@@ -149,10 +149,6 @@ export class HTTPRequest {
   url: string;
   /** The HTTP method, e.g. `GET`. */
   method: string;
-  /** The request headers (a copy of those given). */
-  headers: HTTPHeaders;
-  /** The body, or undefined for none. */
-  body: Buffer | undefined;
   authUsername: string | undefined;
   authPassword: string | undefined;
   authMode: "basic" | "digest" | undefined;
@@ -176,12 +172,14 @@ export class HTTPRequest {
   headerCallback: ((line: string) => void) | undefined;
   raiseError: boolean | undefined;
   maxBodySize: number | undefined;
+  #headers: HTTPHeaders;
+  #body: Buffer | undefined;
 
   constructor(url: string | URL, options: HTTPRequestOptions = {}) {
     this.url = typeof url === "string" ? url : url.href;
     this.method = options.method ?? "GET";
-    this.headers = new HTTPHeaders(options.headers);
-    this.body = options.body === undefined ? undefined : toBuffer(options.body);
+    this.#headers = new HTTPHeaders(options.headers);
+    this.#body = options.body === undefined ? undefined : toBuffer(options.body);
     this.authUsername = options.authUsername;
     this.authPassword = options.authPassword;
     this.authMode = options.authMode;
@@ -206,8 +204,28 @@ export class HTTPRequest {
     this.raiseError = options.raiseError;
     this.maxBodySize = options.maxBodySize;
     if (options.ifModifiedSince !== undefined) {
-      this.headers.set("If-Modified-Since", formatHttpDate(options.ifModifiedSince));
+      this.#headers.set("If-Modified-Since", formatHttpDate(options.ifModifiedSince));
     }
+  }
+
+  /** The request headers: always an {@link HTTPHeaders}, a copy of those given. */
+  get headers(): HTTPHeaders {
+    return this.#headers;
+  }
+
+  /** Replaces the headers with a copy of `value`; `null` or `undefined` leaves none (as Tornado's setter). */
+  set headers(value: HeadersInit | null | undefined) {
+    this.#headers = new HTTPHeaders(value ?? undefined);
+  }
+
+  /** The body as bytes, or undefined for none. */
+  get body(): Buffer | undefined {
+    return this.#body;
+  }
+
+  /** Replaces the body; a string is stored as UTF-8 bytes (as Tornado's setter). */
+  set body(value: string | Buffer | Uint8Array | undefined) {
+    this.#body = value === undefined ? undefined : toBuffer(value);
   }
 }
 

@@ -8,7 +8,7 @@ import { InvalidArgumentError, InvalidStateError } from "../util/errors.js";
 import { genLog } from "../util/log.js";
 import { version } from "../util/version.js";
 import { DeadlineTimer, exchange, type ExchangeRequest, type ExchangeResult } from "./http-connection.js";
-import { HTTPRequest, REQUEST_DEFAULTS, type HTTPRequestOptions } from "./http-request.js";
+import { formatHttpDate, HTTPRequest, REQUEST_DEFAULTS, type HTTPRequestOptions } from "./http-request.js";
 import { HTTPClientError, HTTPResponse, HTTPTimeoutError } from "./http-response.js";
 
 /** Options of {@link AsyncHTTPClient}: defaults for every request, plus the client's own settings. */
@@ -19,9 +19,10 @@ export interface AsyncHTTPClientOptions extends HTTPRequestOptions {
    */
   forceInstance?: boolean;
   /**
-   * Most requests in flight at once; more wait in a queue (the wait counts against the
-   * connect and request timeouts). Default 10, as Tornado's `max_clients`. Without
-   * `forceInstance` this sets the limit of the shared pool, for every client sharing it.
+   * Most requests in flight at once; more wait in a queue, each at most
+   * min(`connectTimeout`, `requestTimeout`) before failing with `Timeout in request queue`.
+   * Default 10, as Tornado's `max_clients`. Without `forceInstance` this sets the limit of
+   * the shared pool, for every client sharing it.
    */
   maxClients?: number;
 }
@@ -29,7 +30,9 @@ export interface AsyncHTTPClientOptions extends HTTPRequestOptions {
 const SUPPORTED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
 const BODY_METHODS = new Set(["POST", "PATCH", "PUT"]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const UNSAFE_HEADER_VALUE = /[\r\n\0]/;
+const INJECTION = /[\r\n\0]/;
+/** What a header value may hold on the wire: tab, visible ASCII, space, and Latin-1 bytes 0x80–0xFF. */
+const UNSENDABLE_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const UNSAFE_URL = /[\x00-\x1f\x7f]/;
 const DEFAULT_USER_AGENT = `Typhoon/${version}`;
 
@@ -98,9 +101,16 @@ function parseUrl(href: string): URL {
 
 function checkHeader(name: string, value: string): void {
   if (!TOKEN.test(name)) refuse(`invalid header name ${JSON.stringify(name)}`, "TYPHOON_ERR_BAD_HEADER");
-  if (UNSAFE_HEADER_VALUE.test(value)) {
+  if (!UNSENDABLE_HEADER_VALUE.test(value)) return;
+  if (INJECTION.test(value)) {
     refuse(`header ${name} contains CR, LF or NUL; refused to prevent header injection`, "TYPHOON_ERR_BAD_HEADER");
   }
+  // Header values go out as Latin-1 bytes (as Tornado's): anything else cannot be sent as is.
+  refuse(
+    `header ${name} contains a control character or a character outside Latin-1 (${JSON.stringify(value)}); ` +
+      "percent-encode it, or use RFC 8187 encoding (name*=UTF-8''...)",
+    "TYPHOON_ERR_BAD_HEADER",
+  );
 }
 
 /** `user:password` in base64 for basic auth, both NFC-normalized as RFC 7617 asks (and Tornado does). */
@@ -287,7 +297,13 @@ export class AsyncHTTPClient {
     const { forceInstance = false, maxClients, ...defaults } = options;
     if (maxClients !== undefined) checkMaxClients(maxClients);
     this.#defaults = defaults;
-    this.#defaultHeaders = defaults.headers === undefined ? undefined : new HTTPHeaders(defaults.headers);
+    let defaultHeaders = defaults.headers === undefined ? undefined : new HTTPHeaders(defaults.headers);
+    // A default ifModifiedSince is a default header: requests with their own keep theirs.
+    if (defaults.ifModifiedSince !== undefined) {
+      defaultHeaders ??= new HTTPHeaders();
+      defaultHeaders.set("If-Modified-Since", formatHttpDate(defaults.ifModifiedSince));
+    }
+    this.#defaultHeaders = defaultHeaders;
     if (forceInstance) {
       this.#own = new ClientCore(maxClients ?? 10);
     } else {

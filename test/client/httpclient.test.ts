@@ -2,6 +2,8 @@
 // (HTTPClientCommonTestCase, HTTPRequestTestCase, HTTPErrorTestCase) and the client-independent
 // parts of simple_httpclient_test.py (SimpleHTTPClientTestMixin, MaxBodySizeTest).
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { HTTPHeaders, InvalidArgumentError, InvalidStateError, TyphoonError, version } from "typhoon";
@@ -428,10 +430,65 @@ void describe("HTTPClientCommonTestCase", () => {
     assert.equal(typeof response.json<Record<string, string>>().host, "string");
     assert.throws(() => new HTTPResponse(new HTTPRequest("http://x/"), 200, { body: Buffer.from("{") }).json(), SyntaxError);
   });
+
+  // tornado/test/httpclient_test.py::HTTPClientCommonTestCase::test_future_interface
+  void test("fetch returns a promise of the response", async () => {
+    const pending = fetch("/hello");
+    assert.ok(pending instanceof Promise, "fetch() returns a Promise (Tornado: a Future)");
+    assert.equal((await pending).text, "Hello world!");
+  });
+
+  void test("a default ifModifiedSince is sent, unless the request has its own", async () => {
+    const configured = new AsyncHTTPClient({ forceInstance: true, ifModifiedSince: new Date(Date.UTC(2013, 3, 1, 11, 22, 33)) });
+    try {
+      const sent = (await configured.fetch(upstream.url("/headers"))).json<Record<string, string>>();
+      assert.equal(sent["if-modified-since"], "Mon, 01 Apr 2013 11:22:33 GMT");
+      const own = (await configured.fetch(upstream.url("/headers"), { ifModifiedSince: 0 })).json<Record<string, string>>();
+      assert.equal(own["if-modified-since"], "Thu, 01 Jan 1970 00:00:00 GMT");
+    } finally {
+      await configured.close();
+    }
+  });
+});
+
+// tornado/test/httpclient_test.py::RequestProxyTest: a request's option wins over the client's
+// default, which wins over Tornado's default.
+void describe("request options and client defaults", () => {
+  let defaulted: AsyncHTTPClient;
+  before(() => {
+    defaulted = new AsyncHTTPClient({ forceInstance: true, userAgent: "Default", maxRedirects: 1 });
+  });
+  after(() => defaulted.close());
+
+  // tornado/test/httpclient_test.py::RequestProxyTest::test_request_set
+  void test("an option set on the request is used", async () => {
+    assert.equal((await client.fetch(new HTTPRequest(upstream.url("/user_agent"), { userAgent: "Mine" }))).text, "Mine");
+  });
+
+  // tornado/test/httpclient_test.py::RequestProxyTest::test_default_set
+  void test("an option left unset takes the client's default", async () => {
+    assert.equal((await defaulted.fetch(upstream.url("/user_agent"))).text, "Default");
+    const stopped = await defaulted.fetch(upstream.url("/countdown/2"), { raiseError: false });
+    assert.equal(stopped.code, 302, "maxRedirects 1 from the client's defaults");
+  });
+
+  // tornado/test/httpclient_test.py::RequestProxyTest::test_both_set
+  void test("the request's option wins over the client's default", async () => {
+    assert.equal((await defaulted.fetch(upstream.url("/user_agent"), { userAgent: "Mine" })).text, "Mine");
+    assert.equal((await defaulted.fetch(upstream.url("/countdown/2"), { maxRedirects: 2 })).text, "Zero");
+  });
+
+  // tornado/test/httpclient_test.py::RequestProxyTest::test_neither_set, test_defaults_none
+  void test("with neither, Tornado's default applies", async () => {
+    assert.equal(REQUEST_DEFAULTS.maxRedirects, 5);
+    assert.equal((await client.fetch(upstream.url("/countdown/5"))).text, "Zero");
+    assert.equal((await fetch("/countdown/6")).code, 302);
+  });
 });
 
 // tornado/test/httpclient_test.py::HTTPRequestTestCase
 void describe("HTTPRequest", () => {
+  // tornado/test/httpclient_test.py::HTTPRequestTestCase::test_headers
   void test("headers become an HTTPHeaders copy", () => {
     const given = new HTTPHeaders({ Foo: "bar" });
     const request = new HTTPRequest("http://example.com", { headers: given });
@@ -442,11 +499,35 @@ void describe("HTTPRequest", () => {
     assert.equal(new HTTPRequest("http://example.com", { headers: { Foo: "bar" } }).headers.get("Foo"), "bar");
   });
 
+  // tornado/test/httpclient_test.py::HTTPRequestTestCase::test_headers_setter, test_null_headers_setter
+  void test("assigning headers stores an HTTPHeaders copy; null leaves none", () => {
+    const request = new HTTPRequest("http://example.com", { headers: { Old: "1" } });
+    const given = { bar: "baz" };
+    request.headers = given;
+    assert.ok(request.headers instanceof HTTPHeaders, "the setter converts a plain object");
+    assert.deepEqual([...request.headers], [["Bar", "baz"]]);
+    given.bar = "changed";
+    assert.equal(request.headers.get("bar"), "baz", "the request keeps a copy");
+    request.headers = null;
+    assert.deepEqual([...request.headers], []);
+  });
+
+  // tornado/test/httpclient_test.py::HTTPRequestTestCase::test_body
   void test("a string body is stored as UTF-8 bytes", () => {
     assert.deepEqual(new HTTPRequest("http://example.com", { body: "foo" }).body, Buffer.from("foo"));
     assert.equal(new HTTPRequest("http://example.com").body, undefined);
   });
 
+  // tornado/test/httpclient_test.py::HTTPRequestTestCase::test_body_setter
+  void test("assigning a string body stores its UTF-8 bytes", () => {
+    const request = new HTTPRequest("http://example.com");
+    request.body = "f\u00f6o";
+    assert.deepEqual(request.body, Buffer.from("f\u00f6o", "utf8"));
+    request.body = undefined;
+    assert.equal(request.body, undefined);
+  });
+
+  // tornado/test/httpclient_test.py::HTTPRequestTestCase::test_if_modified_since
   void test("ifModifiedSince sets the If-Modified-Since header", () => {
     const date = new Date(Date.UTC(2013, 3, 1, 11, 22, 33));
     assert.equal(
@@ -463,6 +544,7 @@ void describe("HTTPRequest", () => {
 
 // tornado/test/httpclient_test.py::HTTPErrorTestCase
 void describe("HTTPClientError", () => {
+  // tornado/test/httpclient_test.py::HTTPErrorTestCase::test_plain_error
   void test("a plain error says its status and reason", () => {
     const error = new HTTPClientError(403);
     assert.equal(error.message, "HTTP 403: Forbidden");
@@ -471,6 +553,7 @@ void describe("HTTPClientError", () => {
     assert.equal(error.name, "HTTPClientError");
   });
 
+  // tornado/test/httpclient_test.py::HTTPErrorTestCase::test_error_with_response
   void test("an error with a response", () => {
     const response = new HTTPResponse(new HTTPRequest("http://example.com/"), 403);
     const error = new HTTPClientError(403, "Forbidden", response);
@@ -653,6 +736,27 @@ void describe("SimpleHTTPClientTestMixin", () => {
     assert.equal(lines.filter((line) => line.startsWith("HTTP/")).length, 1);
   });
 
+  // tornado/test/simple_httpclient_test.py::SimpleHTTPClientTestMixin::test_ipv6
+  void test("an IPv6 literal URL is fetched, with a bracketed Host header", async (t) => {
+    const server = createServer((request, response) => response.end(`Hello ${request.headers.host}!`));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "::1", () => resolve());
+      });
+    } catch (error) {
+      t.skip(`no IPv6 loopback on this machine (${(error as NodeJS.ErrnoException).code})`);
+      return;
+    }
+    try {
+      const { port } = server.address() as AddressInfo;
+      assert.equal((await client.fetch(`http://[::1]:${port}/hello`)).text, `Hello [::1]:${port}!`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   void test("a closed client refuses to fetch", async () => {
     const closing = new AsyncHTTPClient({ forceInstance: true });
     await closing.close();
@@ -692,6 +796,7 @@ void describe("SimpleHTTPClientTestMixin", () => {
 
 // tornado/test/simple_httpclient_test.py::MaxBodySizeTest
 void describe("maxBodySize", () => {
+  // tornado/test/simple_httpclient_test.py::MaxBodySizeTest::test_small_body
   void test("a body up to maxBodySize is accepted", async () => {
     const response = await fetch("/large/65536", { maxBodySize: 64 * 1024 });
     response.rethrow();
@@ -699,6 +804,7 @@ void describe("maxBodySize", () => {
   });
 
   for (const path of ["/large/102400", "/large_chunked/102400"]) {
+    // tornado/test/simple_httpclient_test.py::MaxBodySizeTest::test_large_body
     void test(`a larger body fails with 599 (${path.includes("chunked") ? "chunked" : "Content-Length"})`, async () => {
       await assert.rejects(fetch(path, { maxBodySize: 64 * 1024 }), (error: unknown) => {
         assert.ok(error instanceof HTTPClientError, "error instanceof HTTPClientError");

@@ -3,11 +3,16 @@
 // The task module is TypeScript: the tests run under tsx, so this checks workers load .ts modules.
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
+  defaultExecutor,
+  gen,
   InvalidArgumentError,
+  IOLoop,
   InvalidStateError,
   runInWorker,
+  TimeoutError,
   transferable,
   TyphoonError,
   WorkerCrashedError,
@@ -17,6 +22,10 @@ import {
 const tasks = new URL("./fixtures/worker-tasks.ts", import.meta.url);
 
 void describe("runInWorker", () => {
+  void test("the shared pool has one thread per core", () => {
+    assert.equal(defaultExecutor().size, availableParallelism());
+  });
+
   void test("runs an exported function of a TypeScript module on a worker thread", async () => {
     assert.equal(await runInWorker<number>(tasks, "fib", 20), 6765);
     assert.notEqual(await runInWorker<number>(tasks, "whichThread"), 0, "runs off the main thread");
@@ -74,6 +83,28 @@ void describe("runInWorker", () => {
       clearInterval(ticker);
     }
     assert.ok(ticks > 5, `the main thread kept serving timers (${ticks} ticks)`);
+  });
+});
+
+// tornado/test/gen_test.py::WithTimeoutTest: a worker call is what Tornado calls a concurrent future.
+void describe("gen.withTimeout on worker calls", () => {
+  // tornado/test/gen_test.py::WithTimeoutTest::test_timeout_concurrent_future
+  void test("a call that does not finish before the deadline times out", async () => {
+    const call = runInWorker(tasks, "busy", 100);
+    await assert.rejects(gen.withTimeout({ deadline: IOLoop.current().time() }, call), TimeoutError);
+    await call;
+  });
+
+  // tornado/test/gen_test.py::WithTimeoutTest::test_completed_concurrent_future
+  void test("a call that already finished passes through", async () => {
+    const call = runInWorker<number>(tasks, "fib", 5);
+    await call;
+    assert.equal(await gen.withTimeout(3600, call), 5);
+  });
+
+  // tornado/test/gen_test.py::WithTimeoutTest::test_normal_concurrent_future
+  void test("a call that finishes while waiting resolves", async () => {
+    assert.ok((await gen.withTimeout(3600, runInWorker<number>(tasks, "busy", 10))) > 0, "busy() counts its spins");
   });
 });
 

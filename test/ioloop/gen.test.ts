@@ -17,14 +17,14 @@ function failsLater(message: string, seconds = 0.005): Promise<never> {
 class QuietError extends Error {}
 
 void describe("gen.multi", () => {
-  // tornado/test/gen_test.py::GenBasicTest::test_multi
+  // tornado/test/gen_test.py::GenBasicTest::test_multi, test_multi_delayed, test_multi_future
   void test("an array resolves to the array of results, in order", async () => {
     assert.deepEqual(await gen.multi([delayed(1, 0.01), delayed(2, 0.001), 3]), [1, 2, 3]);
   });
 
-  // tornado/test/gen_test.py::GenBasicTest::test_multi_dict
+  // tornado/test/gen_test.py::GenBasicTest::test_multi_dict, test_multi_dict_delayed, test_multi_dict_future
   void test("an object resolves to an object of results with the same keys", async () => {
-    const result = await gen.multi({ foo: delayed(42), bar: delayed("x"), baz: true });
+    const result = await gen.multi({ foo: delayed(42, 0.015), bar: delayed("x", 0.001), baz: true });
     assert.deepEqual(result, { foo: 42, bar: "x", baz: true });
     const typed: { foo: number; bar: string; baz: boolean } = result;
     assert.equal(typed.foo, 42);
@@ -64,6 +64,26 @@ void describe("gen.multi", () => {
       /first/,
     );
   });
+
+  // tornado/test/gen_test.py::GenBasicTest::test_multi_future_exceptions
+  void test("a single failure rejects without logging anything", async () => {
+    // Nothing is expected in the log: test/setup.ts fails the test on an unexpected error line.
+    await assert.rejects(gen.multi([failsLater("error 1"), delayed(2)]), /error 1/);
+    await assert.rejects(gen.multi({ a: delayed(1), b: failsLater("error b") }), /error b/);
+  });
+
+  // tornado/test/gen_test.py::RunnerGCTest::test_multi_moment
+  void test("gen.moment can be a child", async () => {
+    assert.deepEqual(await gen.multi([gen.moment, gen.moment]), [undefined, undefined]);
+  });
+
+  // tornado/test/gen_test.py::GenBasicTest::test_multi_performance
+  void test("a long list of children is not quadratic", async () => {
+    const started = performance.now();
+    await gen.multi(Array.from({ length: 2000 }, () => gen.moment));
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 1000, `2000 moments took ${elapsed.toFixed(0)} ms (Tornado's bound: 1 s)`);
+  });
 });
 
 void describe("gen.withTimeout", () => {
@@ -85,6 +105,14 @@ void describe("gen.withTimeout", () => {
   // tornado/test/gen_test.py::WithTimeoutTest::test_fails_before_timeout
   void test("rejects with the work's own error when it fails in time", async () => {
     await assert.rejects(gen.withTimeout(1, failsLater("own failure")), /own failure/);
+  });
+
+  // tornado/test/gen_test.py::GenCoroutineTest::test_async_with_timeout
+  void test("takes the promise of an async function", async () => {
+    async function f1(): Promise<number> {
+      return 42;
+    }
+    assert.equal(await gen.withTimeout(3600, f1()), 42);
   });
 
   // tornado/test/gen_test.py::WithTimeoutTest::test_already_resolved
@@ -124,8 +152,9 @@ void describe("gen.withTimeout", () => {
 });
 
 void describe("gen.sleep and gen.moment", () => {
-  // tornado/test/gen_test.py::GenCoroutineTest::test_sleep
+  // tornado/test/gen_test.py::GenCoroutineTest::test_sleep, test_asyncio_sleep_zero
   void test("sleep resolves after the delay, letting timers due earlier run first", async () => {
+    await gen.sleep(0);
     const order: string[] = [];
     const sleeping = gen.sleep(0.02).then(() => order.push("sleep"));
     IOLoop.current().callLater(0.005, () => order.push("timer"));

@@ -9,6 +9,7 @@ import {
   IOLoop,
   PeriodicCallback,
   TimeoutError,
+  WorkerPool,
   type Executor,
   type TimeoutHandle,
 } from "typhoon";
@@ -25,7 +26,6 @@ void describe("IOLoop", () => {
     assert.equal(IOLoop.current(), IOLoop.current());
   });
 
-  // tornado/test/ioloop_test.py::TestIOLoop::test_add_callback_return_sequence
   void test("addCallback runs callbacks later, in the order added, with their arguments", async () => {
     const loop = IOLoop.current();
     const calls: string[] = [];
@@ -35,6 +35,24 @@ void describe("IOLoop", () => {
     calls.push("sync");
     await nextTurn();
     assert.deepEqual(calls, ["sync", "a", "b2", "c"]);
+  });
+
+  // tornado/test/ioloop_test.py::TestIOLoop::test_add_callback_return_sequence
+  void test("a callback returning {} or [] is run once, not rescheduled", async (t) => {
+    const loop = IOLoop.current();
+    const added = t.mock.method(loop, "addCallback");
+    let runs = 0;
+    loop.addCallback(() => {
+      runs++;
+      return {};
+    });
+    loop.addCallback(() => {
+      runs++;
+      return [];
+    });
+    await gen.sleep(0.05);
+    assert.equal(runs, 2);
+    assert.equal(added.mock.callCount(), 2, "nothing re-added a callback");
   });
 
   // tornado/test/ioloop_test.py::TestIOLoop::test_timeout_with_arguments
@@ -158,7 +176,7 @@ void describe("IOLoop", () => {
     assert.match(String(records[0]!.error), /boom/);
   });
 
-  // tornado/test/ioloop_test.py::TestIOLoop::test_exception_logging_native_coro
+  // tornado/test/ioloop_test.py::TestIOLoop::test_exception_logging_future, test_exception_logging_native_coro
   void test("a rejection of an async callback is logged through appLog", async () => {
     const loop = IOLoop.current();
     await expectLog(
@@ -199,6 +217,8 @@ void describe("IOLoop", () => {
     await assert.rejects(failed.promise, /no/);
   });
 
+  // tornado/test/ioloop_test.py::TestIOLoop::test_reentrant (Tornado raises on a second start(); here
+  // it returns the same promise, so nothing deadlocks either)
   void test("start() resolves when stop() is called", async () => {
     const loop = IOLoop.current();
     const started = loop.start();
@@ -212,10 +232,12 @@ void describe("IOLoop", () => {
 
 // tornado/test/ioloop_test.py::TestIOLoopRunSync
 void describe("IOLoop.runSync", () => {
+  // tornado/test/ioloop_test.py::TestIOLoopRunSync::test_sync_result
   void test("returns the result of a sync function", async () => {
     assert.equal(await IOLoop.current().runSync(() => 42), 42);
   });
 
+  // tornado/test/ioloop_test.py::TestIOLoopRunSync::test_sync_exception
   void test("rejects with the exception of a sync function", async () => {
     await assert.rejects(
       IOLoop.current().runSync(() => {
@@ -225,6 +247,7 @@ void describe("IOLoop.runSync", () => {
     );
   });
 
+  // tornado/test/ioloop_test.py::TestIOLoopRunSync::test_async_result, test_native_coroutine
   void test("returns the result of an async function", async () => {
     const result = await IOLoop.current().runSync(async () => {
       await gen.sleep(0);
@@ -233,6 +256,7 @@ void describe("IOLoop.runSync", () => {
     assert.equal(result, "async");
   });
 
+  // tornado/test/ioloop_test.py::TestIOLoopRunSync::test_async_exception
   void test("rejects with the exception of an async function", async () => {
     await assert.rejects(
       IOLoop.current().runSync(async () => {
@@ -243,6 +267,7 @@ void describe("IOLoop.runSync", () => {
     );
   });
 
+  // tornado/test/ioloop_test.py::TestIOLoopRunSync::test_current
   void test("the loop runs (and is current) while the function runs, and stops afterwards", async () => {
     const loop = IOLoop.current();
     const seen = await loop.runSync(() => IOLoop.current() === loop && loop.running);
@@ -287,6 +312,25 @@ void describe("IOLoop.runInExecutor", () => {
   void test("a worker task runs on the worker-thread pool", async () => {
     const result = await IOLoop.current().runInExecutor<number>(null, { moduleUrl: tasks, exportName: "fib" }, 15);
     assert.equal(result, 610);
+  });
+
+  // tornado/test/ioloop_test.py::TestIOLoopFutures::test_run_in_executor_native
+  void test("two tasks run at the same time on the executor's threads", async () => {
+    // Each task signals its own slot, then blocks until the other's is set: run one after the
+    // other on a single thread, the first would wait in vain (and report it).
+    const pool = new WorkerPool({ size: 2 });
+    try {
+      const flags = new Int32Array(new SharedArrayBuffer(8));
+      const rendezvous = { moduleUrl: tasks, exportName: "rendezvous" };
+      const loop = IOLoop.current();
+      const results = await gen.multi([
+        loop.runInExecutor<string>(pool, rendezvous, flags, 0, 1),
+        loop.runInExecutor<string>(pool, rendezvous, flags, 1, 0),
+      ]);
+      assert.deepEqual(results, ["met", "met"]);
+    } finally {
+      await pool.close();
+    }
   });
 
   // tornado/test/ioloop_test.py::TestIOLoopFutures::test_set_default_executor
@@ -348,21 +392,25 @@ void describe("PeriodicCallback schedule", () => {
     return deadlines;
   }
 
+  // tornado/test/ioloop_test.py::TestPeriodicCallbackMath::test_basic
   void test("runs every period", async (t) => {
     assert.deepEqual(await simulate(t, [0, 0, 0, 0, 0]), [1010, 1020, 1030, 1040, 1050]);
   });
 
+  // tornado/test/ioloop_test.py::TestPeriodicCallbackMath::test_overrun
   void test("skips missed runs to get back on schedule after an overrun", async (t) => {
     const durations = [9, 9, 10, 11, 20, 20, 35, 35, 0, 0, 0];
     const expected = [1010, 1020, 1030, 1050, 1070, 1100, 1130, 1170, 1210, 1220, 1230];
     assert.deepEqual(await simulate(t, durations), expected);
   });
 
+  // tornado/test/ioloop_test.py::TestPeriodicCallbackMath::test_clock_backwards
   void test("ignores a clock that goes backwards", async (t) => {
     assert.deepEqual(await simulate(t, [-2, -1, -3, -2, 0]), [1010, 1020, 1030, 1040, 1050]);
     assert.deepEqual(await simulate(t, [-100, 0, 0]), [1010, 1020, 1030]);
   });
 
+  // tornado/test/ioloop_test.py::TestPeriodicCallbackMath::test_jitter
   void test("spreads runs by the jitter fraction", async (t) => {
     const randoms = [0.5, 1, 0, 0.75];
     t.mock.method(Math, "random", () => randoms.shift()!);
@@ -377,6 +425,7 @@ void describe("PeriodicCallback schedule", () => {
 
 // tornado/test/ioloop_test.py::TestPeriodicCallbackAsync
 void describe("PeriodicCallback", () => {
+  // tornado/test/ioloop_test.py::TestPeriodicCallbackAsync::test_periodic_plain
   void test("calls a plain function until stopped", async () => {
     let count = 0;
     await new Promise<void>((resolve) => {
@@ -395,6 +444,7 @@ void describe("PeriodicCallback", () => {
     assert.equal(count, 3);
   });
 
+  // tornado/test/ioloop_test.py::TestPeriodicCallbackAsync::test_periodic_coro, test_periodic_async
   void test("awaits an async callback before scheduling the next run", async () => {
     const counts = [0, 0];
     await new Promise<void>((resolve) => {

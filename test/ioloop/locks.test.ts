@@ -340,6 +340,7 @@ void describe("Semaphore with using", () => {
     assert.equal(semaphore.value, 1);
   });
 
+  // tornado/test/locks_test.py::SemaphoreContextManagerTest::test_context_manager_async_await
   void test("await using releases too", async () => {
     const semaphore = new Semaphore();
     {
@@ -458,6 +459,23 @@ void describe("Lock", () => {
     lock.release();
     await gen.multi(workers);
     assert.deepEqual(history, [0, 1, 2, 3, 4]);
+  });
+
+  // tornado/test/locks_test.py::LockTests::test_acquire_fifo_async_with
+  void test("waiters holding the lock with await using get it first come, first served", async () => {
+    const lock = new Lock();
+    const first = await lock.acquire();
+    const history: number[] = [];
+    async function worker(index: number): Promise<void> {
+      await using _held = await lock.acquire();
+      history.push(index);
+      await gen.sleep(0);
+    }
+    const workers = Array.from({ length: 5 }, (_, index) => worker(index));
+    first.release();
+    await gen.multi(workers);
+    assert.deepEqual(history, [0, 1, 2, 3, 4]);
+    assert.equal(lock.locked, false);
   });
 
   // tornado/test/locks_test.py::LockTests::test_acquire_timeout

@@ -284,6 +284,21 @@ void describe("Queue.put", () => {
     await put;
   });
 
+  // tornado/test/queues_test.py::QueuePutTest::test_put_clears_timed_out_putters
+  void test("timed-out putters leave the queue; the waiting one stays", async () => {
+    const queue = new Queue<number>(1);
+    const putters = Array.from({ length: 10 }, (_, i) => queue.put(i, 0.01));
+    for (const putter of putters) putter.catch(() => undefined); // checked below
+    const put = track(queue.put(10));
+    assert.equal(queue.toString(), "<Queue maxsize=1 putters[10] tasks=1>");
+    await gen.sleep(0.02);
+    assert.equal(put.done, false, "the last putter is still waiting");
+    void queue.put(11);
+    assert.equal(queue.toString(), "<Queue maxsize=1 putters[2] tasks=1>");
+    for (const putter of putters.slice(1)) await assert.rejects(putter, TimeoutError);
+    assert.deepEqual([queue.getNowait(), queue.getNowait(), queue.getNowait()], [0, 10, 11]);
+  });
+
   // tornado/test/queues_test.py::QueuePutTest::test_put_clears_timed_out_getters
   void test("timed-out getters never receive an item", async () => {
     const queue = new Queue<number>();
