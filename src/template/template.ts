@@ -64,6 +64,12 @@ export interface LoaderOptions {
   whitespace?: WhitespaceMode;
 }
 
+// How many locations of a chain of templates rendering templates a message shows, outermost
+// and innermost: a runaway recursion (a template rendering itself through a module) would
+// otherwise make messages and memory grow with the square of its depth.
+const SHOWN_OUTER = 4;
+const SHOWN_INNER = 2;
+
 /**
  * An exception thrown while rendering, re-thrown with the template location where it
  * happened: `Error rendering template sub.html:4 (via base.html:1): TypeError: ...`.
@@ -73,22 +79,38 @@ export interface LoaderOptions {
 export class TemplateRenderError extends TyphoonError {
   /** Where it happened, as Tornado's traceback comments: `sub.html:4 (via base.html:1)`. */
   readonly location: string;
+  /** This location and those of the nested template errors below it, the middle left out past a few. */
+  readonly #chain: readonly string[];
+  /** The number of nested template errors, this one included. */
+  readonly #depth: number;
+  readonly #original: unknown;
 
   constructor(location: string, cause: unknown) {
-    super("TYPHOON_ERR_TEMPLATE_RENDER", `Error rendering template ${location}: ${describe(cause)}`, { cause });
+    const nested = cause instanceof TemplateRenderError;
+    let chain = nested ? [location, ...cause.#chain] : [location];
+    if (chain.length > SHOWN_OUTER + SHOWN_INNER) chain = [...chain.slice(0, SHOWN_OUTER), ...chain.slice(-SHOWN_INNER)];
+    const depth = nested ? cause.#depth + 1 : 1;
+    const original = nested ? cause.originalError : cause;
+    super("TYPHOON_ERR_TEMPLATE_RENDER", `${describeChain(chain, depth)}: ${describe(original)}`, { cause });
     this.location = location;
+    this.#chain = chain;
+    this.#depth = depth;
+    this.#original = original;
   }
 
   /** The value first thrown, below any nested `TemplateRenderError`s. */
   get originalError(): unknown {
-    let error: unknown = this.cause;
-    while (error instanceof TemplateRenderError) error = error.cause;
-    return error;
+    return this.#original;
   }
 }
 
+function describeChain(chain: readonly string[], depth: number): string {
+  const parts = chain.map((location) => `Error rendering template ${location}`);
+  if (depth > chain.length) parts.splice(SHOWN_OUTER, 0, `... (${depth - chain.length} more nested templates) ...`);
+  return parts.join(": ");
+}
+
 function describe(error: unknown): string {
-  if (error instanceof TemplateRenderError) return error.message;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }

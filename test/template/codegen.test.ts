@@ -72,6 +72,30 @@ void describe("namespace", () => {
     });
   });
 
+  void test("rendering compiles nothing: one function per template and set of names, made once", () => {
+    const RealFunction = globalThis.Function;
+    let compiled = 0;
+    globalThis.Function = new Proxy(RealFunction, {
+      construct(target, args: string[]) {
+        compiled++;
+        return Reflect.construct(target, args) as object;
+      },
+    });
+    try {
+      const template = new Template("{% for row in rows %}{{ row }}{% end %}");
+      assert.equal(compiled, 1, "compiled once, in the constructor");
+      for (let i = 0; i < 50; i++) template.generate({ rows: [i] });
+      assert.equal(compiled, 2, "once more for the names {rows}, then never again");
+      for (let i = 0; i < 50; i++) template.generate({ rows: [i], title: "t" });
+      assert.equal(compiled, 3, "a new set of names compiles once");
+      template.generate({ rows: [] });
+      assert.equal(compiled, 3, "the earlier sets of names are still compiled");
+    } finally {
+      globalThis.Function = RealFunction;
+    }
+    assert.doesNotMatch(new Template("{{ a }}{% for x in xs %}{{ x }}{% end %}").code, /\bwith\s*\(/, "no with statement");
+  });
+
   void test("names that cannot be JavaScript variables are skipped, not fatal", () => {
     assert.equal(render("{{ a }}", { a: 1, "data-x": 2, class: 3, eval: 4, undefined: 5 }), "1");
   });

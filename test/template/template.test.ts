@@ -305,6 +305,32 @@ void describe("render error locations, as Tornado 6.2 reports them", () => {
     });
   }
 
+  void test("templates rendering templates: every location in the message, past six the middle left out", () => {
+    const nest = (levels: number): TemplateRenderError => {
+      const loader: BaseLoader = new DictLoader(
+        { "n.html": "{% if depth < levels %}{% module Template('n.html', depth + 1) %}{% else %}{{ boom() }}{% end %}" },
+        { namespace: { levels, boom, modules: { Template: (name: string, depth: number) => loader.load(name).generate({ depth }) } } },
+      );
+      return renderError(() => loader.load("n.html").generate({ depth: 1 }));
+    };
+    const at = (line: number): string => `Error rendering template n.html:${line}`;
+    assert.equal(nest(1).message, `${at(1)}: RangeError: boom`);
+    assert.equal(nest(6).message, `${[1, 1, 1, 1, 1].map(at).join(": ")}: ${at(1)}: RangeError: boom`);
+    assert.equal(nest(9).message, `${at(1)}: ${at(1)}: ${at(1)}: ${at(1)}: ... (3 more nested templates) ...: ${at(1)}: ${at(1)}: RangeError: boom`);
+    assert.ok(nest(9).originalError instanceof RangeError, "originalError is what boom() threw");
+  });
+
+  void test("a template rendering itself without end is a stack overflow error of bounded size", () => {
+    const loader: BaseLoader = new DictLoader(
+      { "self.html": "x{% module Template('self.html') %}" },
+      { namespace: { modules: { Template: (name: string) => loader.load(name).generate() } } },
+    );
+    const error = renderError(() => loader.load("self.html").generate());
+    assert.ok(error.originalError instanceof RangeError, "the original error is the stack overflow");
+    assert.match(error.message, /^(Error rendering template self\.html:1: ){4}\.\.\. \(\d+ more nested templates\) \.\.\.: /);
+    assert.ok(error.message.length < 500, `a short message, not one location per level: ${error.message.length} characters`);
+  });
+
   void test("stack traces name the compiled template, as Tornado's foo_html.generated.py", () => {
     const error = renderError(() => new DictLoader({ "pages/home.html": "{{ boom() }}" }).load("pages/home.html").generate({ boom }));
     assert.match(String((error.cause as Error).stack), /at _tt_execute \(pages\/home_html\.generated\.js:\d+:\d+\)/);
