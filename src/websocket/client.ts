@@ -130,8 +130,9 @@ export class WebSocketClientConnection implements AsyncIterable<Message> {
   }
 
   /**
-   * Sends a message: a string as text (or binary with `binary`), a Buffer as binary (or as
-   * text with `binary = false`), a plain object as JSON. Resolves once the socket takes more
+   * Sends a message: a text message, or a binary one when `binary` is true (as Tornado, the
+   * flag decides: a Buffer without it goes as text, its bytes taken as UTF-8); a plain object
+   * as JSON text. Resolves once the socket takes more
    * data (at once, unless its buffer is full: then when it drains); rejects with
    * `WebSocketClosedError` when the connection is closing or closed. Tornado: `write_message`.
    */

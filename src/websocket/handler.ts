@@ -242,9 +242,9 @@ export class WebSocketHandler<User = unknown> extends RequestHandler<User> {
   // ---------------------------------------------------------------- the connection
 
   /**
-   * Sends a message: a string as a text message (or as binary with `binary`), a Buffer as
-   * binary (or as text with `binary = false`, its bytes taken as UTF-8), a plain object as
-   * JSON text. The promise resolves once the socket takes more data: at once, unless its
+   * Sends a message: a text message, or a binary one when `binary` is true. As in Tornado the
+   * flag decides, not the type: a string, Buffer or Uint8Array goes as text unless `binary`
+   * (a Buffer's bytes must then be UTF-8), and a plain object as JSON text. The promise resolves once the socket takes more data: at once, unless its
    * buffer is full (a client that does not read), then when it drains — await it to respect
    * back-pressure. It rejects with `WebSocketClosedError` when the connection is not open, is
    * closing or closed; that rejection never counts as unhandled, so a fire-and-forget broadcast

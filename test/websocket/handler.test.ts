@@ -1094,6 +1094,16 @@ describe("hooks and misuse", () => {
 
   class NoOnMessage extends WebSocketHandler {}
 
+  class FrameTypes extends WebSocketHandler {
+    override open(): void {
+      void this.writeMessage(Buffer.from("buffer, no flag"));
+      void this.writeMessage(new Uint8Array([0x75, 0x38]));
+      void this.writeMessage("string, binary", true);
+      void this.writeMessage(Buffer.from([0xff, 0x00]), true);
+      void this.writeMessage({ json: true });
+    }
+  }
+
   class NotOpenYet extends WebSocketHandler {
     override async prepare(): Promise<void> {
       await assert.rejects(this.writeMessage("too early"), WebSocketClosedError);
@@ -1153,6 +1163,7 @@ describe("hooks and misuse", () => {
         ["/trusted", TrustedOrigin],
         ["/unoffered", UnofferedSubprotocol],
         ["/no_on_message", NoOnMessage],
+        ["/frame_types", FrameTypes],
         ["/not_open_yet", NotOpenYet],
         ["/failing_on_close", FailingOnClose],
         ["/failing_on_ping", FailingOnPing],
@@ -1196,6 +1207,16 @@ describe("hooks and misuse", () => {
       assert.equal(await conn.readMessage(), null);
     });
     assert.equal(conn.closeCode, 1011);
+  });
+
+  test("the binary flag decides the frame type, not the message's type (as Tornado's write_message)", async () => {
+    const conn = await websocketConnect(ws("/frame_types"));
+    assert.equal(await conn.readMessage(), "buffer, no flag");
+    assert.equal(await conn.readMessage(), "u8");
+    assert.deepEqual(await conn.readMessage(), Buffer.from("string, binary"));
+    assert.deepEqual(await conn.readMessage(), Buffer.from([0xff, 0x00]));
+    assert.equal(await conn.readMessage(), '{"json":true}');
+    conn.close();
   });
 
   test("before the switch, writeMessage rejects, ping and setNodelay throw, close does nothing", async () => {

@@ -3,11 +3,13 @@
 // tornado/test/websocket_test.py (max message size, compression limit) and the bad-input list of
 // the WebSocket issue; Tornado aborts on protocol errors, Typhoon sends the RFC 6455 close code.
 import { strict as assert } from "node:assert";
+import { randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { deflateRawSync } from "node:zlib";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { Application, gen, websocketConnect, WebSocketHandler, type WebSocketCompressionOptions } from "typhoon";
 import { type Served, serve } from "../helpers.js";
-import { closePayload, frame, type RawWebSocket, rawWebSocket } from "./raw-websocket.js";
+import { closePayload, frame, RawWebSocket, rawWebSocket } from "./raw-websocket.js";
 
 interface Closed {
   code: number | null;
@@ -48,6 +50,12 @@ class Compressed extends Recorder {
   }
 }
 
+class SlowPrepare extends Recorder {
+  override async prepare(): Promise<void> {
+    await gen.sleep(0.05);
+  }
+}
+
 /** The close frame the server sent: its code and reason. */
 async function closeFrameOf(raw: RawWebSocket): Promise<{ code: number; reason: string }> {
   const next = await raw.nextDataFrame();
@@ -63,6 +71,7 @@ describe("malformed frames", () => {
       new Application([
         ["/ws", Recorder],
         ["/compressed", Compressed],
+        ["/slow_prepare", SlowPrepare],
       ]),
     );
   });
@@ -150,6 +159,49 @@ describe("malformed frames", () => {
     assert.deepEqual(await nextClose(), { code: null, reason: null });
     assert.deepEqual(received, []);
     await assertStillServing();
+  });
+
+  test("a fragmented message whose fragments together exceed maxMessageSize is refused with 1009", async () => {
+    // No extension offered: /compressed is then a plain connection with a 64 KiB limit.
+    const raw = await rawWebSocket(served.port, "/compressed");
+    assert.equal(raw.header("Sec-WebSocket-Extensions"), undefined);
+    const part = Buffer.alloc(40 * 1024, 0x61);
+    raw.send(Buffer.concat([frame(0x2, part, { fin: false }), frame(0x0, part)]));
+    assert.deepEqual(await closeFrameOf(raw), { code: 1009, reason: "message too big" });
+    raw.socket.destroy();
+    await nextClose();
+    assert.deepEqual(received, []);
+  });
+
+  test("a first frame sent in the same packet as the handshake is not lost", async () => {
+    const raw = await rawWebSocket(served.port, "/ws", {}, frame(0x1, "right behind the handshake"));
+    assert.equal(raw.status, 101);
+    assert.equal((await raw.nextDataFrame())?.payload.toString(), "right behind the handshake");
+    raw.socket.destroy();
+    await nextClose();
+  });
+
+  test("frames sent while an async prepare() runs wait for open(), in order", async () => {
+    const socket = connect(served.port, "127.0.0.1");
+    const raw = new RawWebSocket(socket);
+    socket.write(
+      Buffer.concat([
+        Buffer.from(
+          `GET /slow_prepare HTTP/1.1\r\nHost: 127.0.0.1:${served.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        ),
+        frame(0x1, "with the handshake"),
+      ]),
+    );
+    await gen.sleep(0.02);
+    socket.write(frame(0x1, "during prepare"));
+    await raw.waitHead();
+    assert.equal(raw.status, 101);
+    assert.equal((await raw.nextDataFrame())?.payload.toString(), "with the handshake");
+    assert.equal((await raw.nextDataFrame())?.payload.toString(), "during prepare");
+    assert.deepEqual(received, ["with the handshake", "during prepare"]);
+    socket.destroy();
+    await nextClose();
   });
 
   test("a compressed frame that inflates past maxMessageSize is refused with 1009", async () => {

@@ -172,13 +172,14 @@ export class RawWebSocket {
 
 /**
  * Connects to 127.0.0.1:`port` and sends a WebSocket handshake for `path` (the `headers` given
- * replace or add to the standard ones; a `null` value leaves a header out). Resolves once the
- * answer's head arrived.
+ * replace or add to the standard ones; a `null` value leaves a header out), followed in the
+ * same write by `after` (e.g. a first frame). Resolves once the answer's head arrived.
  */
 export async function rawWebSocket(
   port: number,
   path: string,
   headers: Record<string, string | null> = {},
+  after: Buffer = Buffer.alloc(0),
 ): Promise<RawWebSocket> {
   const key = randomBytes(16).toString("base64");
   const all: Record<string, string | null> = {
@@ -195,7 +196,7 @@ export async function rawWebSocket(
     .join("");
   const socket = connect(port, "127.0.0.1");
   const raw = new RawWebSocket(socket);
-  socket.write(`GET ${path} HTTP/1.1\r\n${lines}\r\n`);
+  socket.write(Buffer.concat([Buffer.from(`GET ${path} HTTP/1.1\r\n${lines}\r\n`), after]));
   await raw.waitHead();
   return raw;
 }
