@@ -22,6 +22,7 @@ function nextTurn(): Promise<void> {
 }
 
 void describe("IOLoop", () => {
+  // tornado/test/ioloop_test.py::TestIOLoopCurrent::test_default_current
   void test("current() returns one loop per thread", () => {
     assert.equal(IOLoop.current(), IOLoop.current());
   });
