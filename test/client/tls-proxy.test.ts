@@ -36,6 +36,8 @@ after(async () => {
 });
 
 void describe("TLS", () => {
+  // tornado/test/simple_httpclient_test.py::SimpleHTTPSClientTestCase::test_ssl_context_handshake_fail,
+  // test_error_logging (nothing is logged: test/setup.ts fails the test on any warning or error line)
   void test("an untrusted certificate is refused by default with a clear 599", async () => {
     await assert.rejects(client.fetch(https.url("/hello")), (error: unknown) => {
       assert.ok(error instanceof HTTPClientError, "error instanceof HTTPClientError");
@@ -46,6 +48,7 @@ void describe("TLS", () => {
     });
   });
 
+  // tornado/test/simple_httpclient_test.py::SimpleHTTPSClientTestCase::test_ssl_options, test_ssl_context
   void test("validateCert false accepts it", async () => {
     assert.equal((await client.fetch(https.url("/hello"), { validateCert: false })).text, "Hello world!");
   });
