@@ -3,6 +3,7 @@ export * from "./util/index.js";
 export * from "./ioloop/index.js";
 export * from "./process/index.js";
 export * from "./options/index.js";
+export * from "./locale/index.js";
 export * from "./http/index.js";
 export * from "./client/index.js";
 export * from "./template/index.js";

@@ -13,6 +13,7 @@ import type { HTTPServerRequest } from "../http/request.js";
 import type { ArgumentMap } from "../http/urlencoded.js";
 import { pythonStrip } from "../http/whitespace.js";
 import type { TemplateLoaderLike } from "../template/index.js";
+import { getLocale, type Locale } from "../locale/index.js";
 import { jsonEncode, urlUnescapeToBuffer, xhtmlEscape } from "../util/escape.js";
 import { InvalidArgumentError, InvalidStateError } from "../util/errors.js";
 import { appLog, genLog } from "../util/log.js";
@@ -54,8 +55,6 @@ import {
   linkedJs,
   resetTemplateLoaders,
   resourceUrls,
-  untranslated,
-  untranslatedPgettext,
   unwrapRenderError,
 } from "./template-rendering.js";
 import type { UIModule, UIModuleClass, UINamespace } from "./ui-modules.js";
@@ -277,6 +276,59 @@ export class RequestHandler<User = unknown> {
 
   set currentUser(user: User | null) {
     this.#currentUser = user;
+  }
+
+  // ---------------------------------------------------------------- locale
+
+  #locale: Locale | undefined;
+
+  /**
+   * The locale of this request: `getUserLocale()`, else `getBrowserLocale()`, decided on
+   * first use; may be assigned. In templates it is `locale`, with `_` and `pgettext` bound
+   * to it. Tornado: `locale`.
+   */
+  get locale(): Locale {
+    this.#locale ??= this.getUserLocale() ?? this.getBrowserLocale();
+    return this.#locale;
+  }
+
+  set locale(locale: Locale) {
+    this.#locale = locale;
+  }
+
+  /**
+   * Override this to choose the locale from the user's saved preference (e.g. a field of
+   * `this.currentUser`); return `null` to use the browser's `Accept-Language`.
+   * Tornado: `get_user_locale`.
+   */
+  getUserLocale(): Locale | null {
+    return null;
+  }
+
+  /**
+   * The closest supported locale to the request's `Accept-Language` (by quality, highest
+   * first; `q=0` and malformed qualities are skipped), else `defaultCode`.
+   * Tornado: `get_browser_locale`.
+   */
+  getBrowserLocale(defaultCode = "en_US"): Locale {
+    const header = this.request.headers.get("Accept-Language");
+    if (header !== undefined) {
+      const ranked: { code: string; score: number }[] = [];
+      for (const language of header.split(",")) {
+        const [code = "", quality] = language.trim().split(";").map((part) => part.trim());
+        let score = 1;
+        if (quality?.startsWith("q=")) {
+          score = Number(quality.slice(2));
+          if (!(score >= 0)) score = 0;
+        }
+        if (score > 0) ranked.push({ code, score });
+      }
+      if (ranked.length > 0) {
+        ranked.sort((a, b) => b.score - a.score);
+        return getLocale(...ranked.map((entry) => entry.code));
+      }
+    }
+    return getLocale(defaultCode);
   }
 
   // ---------------------------------------------------------------- arguments
@@ -684,6 +736,32 @@ export class RequestHandler<User = unknown> {
   /** The URL of the rule named `name`. Tornado: `reverse_url`. */
   reverseUrl(name: string, ...args: unknown[]): string {
     return this.application.reverseUrl(name, ...args);
+  }
+
+  /**
+   * Set it to true in a subclass to make `staticUrl` return absolute URLs by default.
+   * Tornado: the `include_host` attribute.
+   */
+  declare includeHost?: boolean;
+
+  /**
+   * The URL of static file `path` (relative to the `staticPath` setting), made by the
+   * `staticHandlerClass`'s `makeStaticUrl`: by default `/static/<path>?v=<hash>`, whose
+   * one-year cache lifetime the version makes safe (see `StaticFileHandler.getVersion` for
+   * how the hash is computed and cached). With `includeHost` (default: `this.includeHost`) the
+   * URL starts with `protocol://host`; `includeVersion: false` leaves out `?v=`. Also
+   * `staticUrl(...)` in templates. Tornado: `static_url`.
+   * @throws InvalidStateError when the `staticPath` setting is not set.
+   *
+   * @example
+   * // in a template: <link rel="stylesheet" href="{{ staticUrl('site.css') }}">
+   * this.write({ logo: this.staticUrl("logo.png", true) }); // http://example.com/static/logo.png?v=3f2a…
+   */
+  staticUrl(path: string, includeHost?: boolean, options: { includeVersion?: boolean } = {}): string {
+    this.requireSetting("staticPath", "staticUrl");
+    this.requireSetting("staticHandlerClass", "staticUrl");
+    const url = this.settings.staticHandlerClass!.makeStaticUrl(this.settings, path, options.includeVersion ?? true);
+    return (includeHost ?? this.includeHost) ? `${this.request.protocol}://${this.request.host}${url}` : url;
   }
 
   /**
@@ -1102,10 +1180,12 @@ export class RequestHandler<User = unknown> {
       handler: this,
       request: this.request,
       currentUser: this.currentUser,
-      locale: null,
-      _: untranslated,
-      pgettext: untranslatedPgettext,
     };
+    const locale = this.locale;
+    namespace["locale"] = locale;
+    namespace["_"] = (message: string, pluralMessage?: string, count?: number) => locale.translate(message, pluralMessage, count);
+    namespace["pgettext"] = (context: string, message: string, pluralMessage?: string, count?: number) =>
+      locale.pgettext(context, message, pluralMessage, count);
     const staticUrl = boundMethod(this, "staticUrl");
     if (staticUrl !== undefined) namespace["staticUrl"] = staticUrl;
     const xsrfFormHtml = boundMethod(this, "xsrfFormHtml");

@@ -94,20 +94,6 @@ export function unwrapRenderError(error: unknown): unknown {
 }
 
 /**
- * `_` in templates until a locale is configured: the message untranslated, or the plural
- * form when `count` is given and is not 1 (what Tornado's default locale does without
- * translations).
- */
-export function untranslated(message: string, pluralMessage?: string, count?: number): string {
-  return pluralMessage !== undefined && count !== undefined && count !== 1 ? pluralMessage : message;
-}
-
-/** `pgettext` in templates until a locale is configured: as {@link untranslated}, ignoring the context. */
-export function untranslatedPgettext(_context: string, message: string, pluralMessage?: string, count?: number): string {
-  return untranslated(message, pluralMessage, count);
-}
-
-/**
  * Builds `handler.ui`: each UI method of the application bound to the handler, and
  * `modules`, one function per UI module rendering it with the handler's instance of it.
  */

@@ -175,7 +175,7 @@ describe("getTemplateNamespace()", () => {
       }
     }
     const template = [
-      "{{ handler.constructor.name }}|{{ request.path }}|{{ currentUser.name }}|{{ locale }}",
+      "{{ handler.constructor.name }}|{{ request.path }}|{{ currentUser.name }}|{{ locale.code }}",
       "{{ _('apple') }}|{{ _('apple', 'apples', 1) }}|{{ _('apple', 'apples', 2) }}|{{ pgettext('fruit', 'apple', 'apples', 3) }}",
       "{{ reverseUrl('item', id) }}|{{ typeof modules.Template }}|{{ typeof staticUrl }}|{{ typeof xsrfFormHtml }}",
     ].join("\n");
@@ -183,12 +183,12 @@ describe("getTemplateNamespace()", () => {
       templateLoader: new DictLoader({ "ns.html": template }),
     });
     const response = await application.inject({ url: "/item/7" });
-    assert.equal(response.text, "Handler|/item/7|ben|\napple|apple|apples|apples\n/item/7|function|undefined|function");
+    assert.equal(response.text, "Handler|/item/7|ben|en_US\napple|apple|apples|apples\n/item/7|function|function|function");
   });
 
   test("staticUrl and xsrfFormHtml join the namespace when the handler has them", async () => {
     class Handler extends RequestHandler {
-      staticUrl(path: string): string {
+      override staticUrl(path: string): string {
         return `/static/${path}?v=abc`;
       }
 
@@ -242,7 +242,7 @@ describe("getTemplateNamespace()", () => {
     const application = new Application([["/", Handler]], { templateLoader: spy, uiMethods: { shout: (_handler: RequestHandler, s: string) => s } });
     await application.inject({ url: "/" });
     await application.inject({ url: "/" });
-    const base = "handler,request,currentUser,locale,_,pgettext,xsrfFormHtml,reverseUrl,shout,modules";
+    const base = "handler,request,currentUser,locale,_,pgettext,staticUrl,xsrfFormHtml,reverseUrl,shout,modules";
     // The Template module renders part.html through the same loader, with setResources added.
     const page = [`page.html: ${base},title`, `part.html: ${base},setResources,n`];
     assert.deepEqual(seen, [...page, ...page]);
