@@ -1,7 +1,7 @@
 // Ports tornado.websocket.WebSocketHandler: a request handler whose GET switches the connection to the WebSocket protocol.
 
 import type { Socket } from "node:net";
-import { type WebSocket, WebSocketServer } from "ws";
+import { WebSocketServer } from "ws";
 import type { UpgradeStream } from "../http/connection.js";
 import { type CookieOptions, formatSetCookie } from "../http/cookies.js";
 import { StreamClosedError } from "../http/errors.js";
@@ -400,7 +400,7 @@ export class WebSocketHandler<User = unknown> extends RequestHandler<User> {
   #accept(upgrade: UpgradeStream, args: unknown[]): void {
     const connection = this.request.connection!;
     const selected = this.#selectedSubprotocol;
-    const server = new WebSocketServer({
+    const server = new WebSocketServer<typeof ReasonedWebSocket>({
       noServer: true,
       clientTracking: false,
       maxPayload: this.maxMessageSize,
@@ -414,7 +414,7 @@ export class WebSocketHandler<User = unknown> extends RequestHandler<User> {
     });
     const extraLines = this.#handshakeHeaderLines();
     if (extraLines.length > 0) server.on("headers", (lines: string[]) => lines.push(...extraLines));
-    let accepted: WebSocket | undefined;
+    let accepted: ReasonedWebSocket | undefined;
     server.handleUpgrade(connection.req, upgrade.socket, upgrade.head, (ws) => {
       accepted = ws;
     });

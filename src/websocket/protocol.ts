@@ -42,6 +42,9 @@ const CLOSE_REASONS: Readonly<Record<number, string>> = {
  * rule (a 1009 says "message too big", as Tornado's).
  */
 export class ReasonedWebSocket extends WebSocket {
+  /** The connection this socket belongs to, where the shared event listeners find it. */
+  connection: WebSocketProtocol | undefined = undefined;
+
   override close(code?: number, data?: string | Buffer): void {
     super.close(code, data ?? (code === undefined ? undefined : CLOSE_REASONS[code]));
   }
@@ -120,12 +123,52 @@ function now(): number {
 }
 
 /**
+ * The listeners of the socket events, one set shared by every connection (each finds its
+ * {@link WebSocketProtocol} on the socket): per-connection listener closures would cost about
+ * 1.5 KB of heap for every idle connection. Made in the class's static block, which can reach
+ * its private members.
+ */
+let socketListeners: {
+  message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  ping: (this: WebSocket, data: Buffer) => void;
+  pong: (this: WebSocket, data: Buffer) => void;
+  error: (this: WebSocket, error: Error) => void;
+  close: (this: WebSocket, code: number, reason: Buffer) => void;
+};
+
+/**
  * One open WebSocket connection: hands messages to its delegate one at a time and in order
  * (pausing the socket while an async callback runs), sends keep-alive pings and closes peers
  * that stop answering them, and runs the closing handshake with a timeout.
  */
 export class WebSocketProtocol {
-  readonly #ws: WebSocket;
+  static {
+    // `this` is the socket: a ReasonedWebSocket (the server and the client both create that class).
+    const connectionOf = (ws: WebSocket): WebSocketProtocol => (ws as ReasonedWebSocket).connection!;
+    socketListeners = {
+      message(data, isBinary) {
+        connectionOf(this).#receiveMessage(data, isBinary);
+      },
+      ping(data) {
+        connectionOf(this).#callHook("ping", data);
+      },
+      pong(data) {
+        const connection = connectionOf(this);
+        connection.#lastPong = now();
+        connection.#callHook("pong", data);
+      },
+      error(error) {
+        // The peer broke the protocol (bad frame, invalid UTF-8, message too big...): ws has
+        // already sent the matching close frame; the 'close' event follows.
+        genLog.info(`WebSocket closed: ${error.message} (${connectionOf(this).#delegate.describe()})`);
+      },
+      close(code, reason) {
+        connectionOf(this).#receiveClose(code, reason);
+      },
+    };
+  }
+
+  readonly #ws: ReasonedWebSocket;
   readonly #socket: Duplex;
   readonly #delegate: ProtocolDelegate;
   #queue: Message[] | undefined;
@@ -152,16 +195,17 @@ export class WebSocketProtocol {
   /** The reason of the peer's close frame, or null. */
   closeReason: string | null = null;
 
-  constructor(ws: WebSocket, socket: Duplex, delegate: ProtocolDelegate) {
+  constructor(ws: ReasonedWebSocket, socket: Duplex, delegate: ProtocolDelegate) {
     this.#ws = ws;
+    ws.connection = this;
     this.#socket = socket;
     this.#delegate = delegate;
     this.#compressed = ws.extensions !== "";
-    ws.on("message", this.#onMessage);
-    ws.on("ping", this.#onPing);
-    ws.on("pong", this.#onPong);
-    ws.on("error", this.#onError);
-    ws.on("close", this.#onClose);
+    ws.on("message", socketListeners.message);
+    ws.on("ping", socketListeners.ping);
+    ws.on("pong", socketListeners.pong);
+    ws.on("error", socketListeners.error);
+    ws.on("close", socketListeners.close);
   }
 
   /** The subprotocol the server selected, or null. */
@@ -347,7 +391,7 @@ export class WebSocketProtocol {
     this.#lastPing = time;
   }
 
-  readonly #onMessage = (data: RawData, isBinary: boolean): void => {
+  #receiveMessage(data: RawData, isBinary: boolean): void {
     // With the default binaryType ("nodebuffer") every message is one Buffer.
     let message: Message;
     if (isBinary) message = data as Buffer;
@@ -363,7 +407,7 @@ export class WebSocketProtocol {
       return;
     }
     this.#dispatch(message);
-  };
+  }
 
   #dispatch(message: Message): void {
     let result: unknown;
@@ -412,22 +456,7 @@ export class WebSocketProtocol {
     if (isPromiseLike(result)) result.then(undefined, (error: unknown) => this.#fail(error));
   }
 
-  readonly #onPing = (data: Buffer): void => {
-    this.#callHook("ping", data);
-  };
-
-  readonly #onPong = (data: Buffer): void => {
-    this.#lastPong = now();
-    this.#callHook("pong", data);
-  };
-
-  readonly #onError = (error: Error): void => {
-    // The peer broke the protocol (bad frame, invalid UTF-8, message too big...): ws has
-    // already sent the matching close frame; the 'close' event follows.
-    genLog.info(`WebSocket closed: ${error.message} (${this.#delegate.describe()})`);
-  };
-
-  readonly #onClose = (code: number, reason: Buffer): void => {
+  #receiveClose(code: number, reason: Buffer): void {
     this.#closed = true;
     this.#closing = true;
     this.#stopPinging();
@@ -437,7 +466,7 @@ export class WebSocketProtocol {
     this.closeReason = reason.length > 0 ? reason.toString() : null;
     // Messages received before the close are still handed over, in order, first.
     if (!this.#busy || this.#failed) this.#reportClose();
-  };
+  }
 
   #reportClose(): void {
     if (this.#closeReported) return;
@@ -445,5 +474,4 @@ export class WebSocketProtocol {
     this.#queue = undefined;
     this.#delegate.connectionClosed();
   }
-
 }
