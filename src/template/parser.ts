@@ -216,11 +216,21 @@ class TemplateReader {
   }
 }
 
+/**
+ * The loop a `{% break %}` / `{% continue %}` belongs to: a loop, none (`null`), or
+ * {@link LOOP_ELSE}, the else clause of a loop that no other loop encloses.
+ */
+type LoopContext = LoopNode | null | typeof LOOP_ELSE;
+const LOOP_ELSE = Symbol("loop else");
+
 /** How an inner section of a block directive ended: `{% end %}` or an intermediate directive. */
 interface SectionEnd {
   readonly operator: "end" | "else" | "elif" | "except" | "finally";
   readonly suffix: string;
+  /** The line the directive starts on: where its code runs. */
   readonly line: number;
+  /** The line the directive ends on: where Tornado reports errors about it. */
+  readonly errorLine: number;
 }
 
 interface Section {
@@ -242,6 +252,22 @@ function pySet(names: readonly string[]): string {
   return `{${names.map((name) => `'${name}'`).join(", ")}}`;
 }
 
+// Python's repr of a string, as Tornado's "unknown operator: %r" prints it.
+function pyRepr(value: string): string {
+  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+  let body = "";
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (char === "\\" || char === quote) body += `\\${char}`;
+    else if (char === "\n") body += "\\n";
+    else if (char === "\r") body += "\\r";
+    else if (char === "\t") body += "\\t";
+    else if (code < 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0xad) body += `\\x${code.toString(16).padStart(2, "0")}`;
+    else body += char;
+  }
+  return quote + body + quote;
+}
+
 function stripQuotes(value: string): string {
   return value.replace(/^"+|"+$/g, "").replace(/^'+|'+$/g, "");
 }
@@ -260,24 +286,43 @@ export function parseTemplate(
   const file: ParsedFile = { name, autoescape, body: [] };
   const parser = new Parser(reader, file);
   file.body = parser.parseSection(null, null, 0).body;
+  parser.throwDeferred();
   return file;
 }
 
+/**
+ * Tornado's parser (`_parse`) raises a `ParseError` at the line where each directive ends, and
+ * leaves many mistakes (a try without except, a for without `in`, two elses...) to Python's
+ * compiler. Typhoon reports the errors Tornado reports, with the same message and line, the
+ * moment it meets them; its own checks for the mistakes Python would catch are deferred to the
+ * end of the file, so that a template with several mistakes reports the one Tornado reports.
+ */
 class Parser {
   readonly #reader: TemplateReader;
   readonly #file: ParsedFile;
   #sawExtends = false;
+  #deferred: ParseError | undefined;
 
   constructor(reader: TemplateReader, file: ParsedFile) {
     this.#reader = reader;
     this.#file = file;
   }
 
+  /** Throws the first of Typhoon's own errors found in the file, if any. */
+  throwDeferred(): void {
+    if (this.#deferred !== undefined) throw this.#deferred;
+  }
+
+  /** Records one of Typhoon's own errors (the first one wins) and lets parsing go on. */
+  #defer(reason: string, line = this.#reader.line): void {
+    this.#deferred ??= new ParseError(reason, this.#reader.name, line);
+  }
+
   /**
    * Parses until EOF (top level) or until `{% end %}` / an intermediate directive of the
    * enclosing block `inBlock`. `depth` is 0 only at the top level of the file.
    */
-  parseSection(inBlock: string | null, inLoop: LoopNode | null, depth: number): Section {
+  parseSection(inBlock: string | null, inLoop: LoopContext, depth: number): Section {
     const reader: TemplateReader = this.#reader;
     const body: Node[] = [];
     for (;;) {
@@ -337,21 +382,20 @@ class Parser {
       reader.consume(2);
       if (!contents) reader.fail("Empty block tag ({% %})");
 
-      const space = contents.search(/\s/);
+      // As Tornado: the operator ends at the first space (a tab or newline does not end it).
+      const space = contents.indexOf(" ");
       const operator = space === -1 ? contents : contents.slice(0, space);
-      const suffix = space === -1 ? "" : contents.slice(space).trim();
+      const suffix = space === -1 ? "" : contents.slice(space + 1).trim();
 
       const allowedParents = INTERMEDIATE_PARENTS[operator];
       if (allowedParents !== undefined) {
-        if (inBlock === null) reader.fail(`${operator} outside ${pySet(allowedParents)} block`, line);
-        if (!allowedParents.includes(inBlock)) {
-          reader.fail(`${operator} block cannot be attached to ${inBlock} block`, line);
-        }
-        return { body, end: { operator: operator as SectionEnd["operator"], suffix, line } };
+        if (inBlock === null) reader.fail(`${operator} outside ${pySet(allowedParents)} block`);
+        if (!allowedParents.includes(inBlock)) reader.fail(`${operator} block cannot be attached to ${inBlock} block`);
+        return { body, end: { operator: operator as SectionEnd["operator"], suffix, line, errorLine: reader.line } };
       }
       if (operator === "end") {
-        if (inBlock === null) reader.fail("Extra {% end %} block", line);
-        return { body, end: { operator: "end", suffix, line } };
+        if (inBlock === null) reader.fail("Extra {% end %} block");
+        return { body, end: { operator: "end", suffix, line, errorLine: reader.line } };
       }
       const node = this.#parseDirective(operator, suffix, line, inLoop, depth);
       if (node !== null) body.push(node);
@@ -364,64 +408,72 @@ class Parser {
     if (value) body.push({ kind: "text", value, line: this.#reader.line });
   }
 
-  #parseDirective(operator: string, suffix: string, line: number, inLoop: LoopNode | null, depth: number): Node | null {
+  // Called right after the directive's "%}": the reader's line is where the directive ends.
+  #parseDirective(operator: string, suffix: string, line: number, inLoop: LoopContext, depth: number): Node | null {
     const reader: TemplateReader = this.#reader;
     switch (operator) {
       case "comment":
         return null;
       case "extends": {
         const name = stripQuotes(suffix);
-        if (!name) reader.fail("extends missing file path", line);
+        if (!name) reader.fail("extends missing file path");
         // Tornado silently ignores an extends nested in another block; Typhoon says so.
-        if (depth > 0) reader.fail("{% extends %} must be at the top level of the template, outside any block", line);
-        if (this.#sawExtends) reader.fail("only one {% extends %} is allowed per template", line);
+        if (depth > 0) this.#defer("{% extends %} must be at the top level of the template, outside any block");
+        else if (this.#sawExtends) this.#defer("only one {% extends %} is allowed per template");
         this.#sawExtends = true;
         return { kind: "extends", name, line };
       }
       case "import":
       case "from":
-        if (!suffix) reader.fail("import missing statement", line);
-        return reader.fail(
+        if (!suffix) reader.fail("import missing statement");
+        this.#defer(
           `{% ${operator} %} is not supported: template expressions are JavaScript; ` +
             `pass the functions you need in the namespace (Loader's namespace option or generate()'s argument)`,
-          line,
         );
+        return null;
       case "include": {
         const name = stripQuotes(suffix);
-        if (!name) reader.fail("include missing file path", line);
+        if (!name) reader.fail("include missing file path");
         return { kind: "include", name, line };
       }
       case "set":
-        if (!suffix) reader.fail("set missing statement", line);
+        if (!suffix) reader.fail("set missing statement");
         return { kind: "set", code: suffix, line };
       case "autoescape":
-        if (suffix === "None") reader.fail("use {% autoescape null %} to turn autoescaping off (expressions are JavaScript)", line);
-        if (!suffix) reader.fail("autoescape missing function name (or null)", line);
-        this.#file.autoescape = suffix === "null" ? null : suffix;
+        if (suffix === "None") this.#defer("use {% autoescape null %} to turn autoescaping off (expressions are JavaScript)");
+        else if (!suffix) this.#defer("autoescape missing function name (or null)");
+        this.#file.autoescape = suffix === "null" || suffix === "None" || !suffix ? null : suffix;
         return null;
       case "whitespace":
-        if (!isWhitespaceMode(suffix)) reader.fail(`invalid whitespace mode ${suffix}`, line);
+        // Tornado raises here too (a bare Exception, without the line).
+        if (!isWhitespaceMode(suffix)) reader.fail(`invalid whitespace mode ${suffix}`);
         reader.whitespace = suffix;
         return null;
       case "raw":
-        if (!suffix) reader.fail("raw missing expression", line);
+        if (!suffix) this.#defer("raw missing expression");
         return { kind: "expression", code: suffix, line, raw: true };
       case "module":
-        if (!suffix) reader.fail("module missing expression", line);
+        if (!suffix) this.#defer("module missing expression");
         return { kind: "module", code: suffix, line };
       case "break":
       case "continue":
-        if (inLoop === null) reader.fail(`${operator} outside ${pySet(["for", "while"])} block`, line);
+        if (inLoop === null) reader.fail(`${operator} outside ${pySet(["for", "while"])} block`);
+        if (inLoop === LOOP_ELSE) {
+          // Tornado accepts it and leaves it to Python's compiler ("'break' outside loop").
+          this.#defer(`${operator} in the {% else %} of a loop leaves the enclosing loop, and there is none`);
+          return null;
+        }
         return { kind: operator, line, loop: inLoop };
       case "apply": {
         // apply compiles to a nested function, so break/continue cannot reach an outer loop.
         const { body } = this.#parseUntilEnd(operator, null, depth);
-        if (!suffix) reader.fail("apply missing method name", line);
+        // As Tornado: checked after the body, at the line the parser has reached.
+        if (!suffix) reader.fail("apply missing method name");
         return { kind: "apply", fn: suffix, line, body };
       }
       case "block": {
         const { body } = this.#parseUntilEnd(operator, inLoop, depth);
-        if (!suffix) reader.fail("block missing name", line);
+        if (!suffix) reader.fail("block missing name");
         return { kind: "block", name: suffix, line, body, file: this.#file };
       }
       case "if":
@@ -432,78 +484,86 @@ class Parser {
       case "try":
         return this.#parseTry(suffix, line, inLoop, depth);
       default:
-        return reader.fail(`unknown operator: '${operator}'`, line);
+        return reader.fail(`unknown operator: ${pyRepr(operator)}`);
     }
   }
 
   // parseSection refuses intermediate directives inside "block" and "apply", so their
   // sections always end with {% end %}.
-  #parseUntilEnd(operator: string, inLoop: LoopNode | null, depth: number): Section {
+  #parseUntilEnd(operator: string, inLoop: LoopContext, depth: number): Section {
     return this.parseSection(operator, inLoop, depth + 1);
   }
 
-  #parseIf(condition: string, line: number, inLoop: LoopNode | null, depth: number): IfNode {
-    if (!condition) this.#reader.fail("if missing condition", line);
+  #parseIf(condition: string, line: number, inLoop: LoopContext, depth: number): IfNode {
+    if (!condition) this.#defer("if missing condition");
     const node: IfNode = { kind: "if", branches: [] };
     let branch: IfBranch = { condition, line, body: [] };
+    let sawElse = false;
     for (;;) {
       node.branches.push(branch);
       const { body, end } = this.parseSection("if", inLoop, depth + 1);
       branch.body = body;
       if (end === null || end.operator === "end") return node;
-      if (branch.condition === null) this.#reader.fail(`${end.operator} after else in if block`, end.line);
+      if (sawElse) this.#defer(`${end.operator} after else in if block`, end.errorLine);
       if (end.operator === "elif") {
-        if (!end.suffix) this.#reader.fail("elif missing condition", end.line);
+        if (!end.suffix) this.#defer("elif missing condition", end.errorLine);
         branch = { condition: end.suffix, line: end.line, body: [] };
       } else {
         this.#noSuffix(end);
+        sawElse = true;
         branch = { condition: null, line: end.line, body: [] };
       }
     }
   }
 
-  #parseLoop(operator: "for" | "while", header: string, line: number, outerLoop: LoopNode | null, depth: number): LoopNode {
+  #parseLoop(operator: "for" | "while", header: string, line: number, outerLoop: LoopContext, depth: number): LoopNode {
     let node: LoopNode;
     if (operator === "while") {
-      if (!header) this.#reader.fail("while missing condition", line);
+      if (!header) this.#defer("while missing condition");
       node = { kind: "while", condition: header, line, body: [], elseBody: null };
     } else {
       const match = /^([^]+?)\s+in\s+([^]+)$/.exec(header);
       if (match === null) {
         const hint = /\sof\s/.test(header) ? " (the keyword is Tornado's `in`, not `of`)" : "";
-        this.#reader.fail(`for loop must look like {% for x in items %}${hint}`, line);
+        this.#defer(`for loop must look like {% for x in items %}${hint}`);
       }
-      node = { kind: "for", target: this.#loopTarget(match[1]!.trim(), line), iterable: match[2]!.trim(), line, body: [], elseBody: null };
+      const target = match === null ? "_" : this.#loopTarget(match[1]!.trim());
+      const iterable = match === null ? header : match[2]!.trim();
+      node = { kind: "for", target, iterable, line, body: [], elseBody: null };
     }
     const first = this.parseSection(operator, node, depth + 1);
     node.body = first.body;
     if (first.end === null || first.end.operator === "end") return node;
     this.#noSuffix(first.end);
     // Inside a loop's else clause, break and continue belong to the enclosing loop, as in Python.
-    const elseSection = this.parseSection(operator, outerLoop, depth + 1);
-    node.elseBody = elseSection.body;
-    if (elseSection.end !== null && elseSection.end.operator !== "end") {
-      this.#reader.fail(`${elseSection.end.operator} after else in ${operator} block`, elseSection.end.line);
+    const elseLoop = outerLoop ?? LOOP_ELSE;
+    let section = this.parseSection(operator, elseLoop, depth + 1);
+    node.elseBody = section.body;
+    while (section.end !== null && section.end.operator !== "end") {
+      this.#defer(`${section.end.operator} after else in ${operator} block`, section.end.errorLine);
+      section = this.parseSection(operator, elseLoop, depth + 1);
     }
     return node;
   }
 
-  #loopTarget(target: string, line: number): string {
+  #loopTarget(target: string): string {
     if (target.startsWith("[") || target.startsWith("{")) return target;
     const unwrapped = target.startsWith("(") && target.endsWith(")") ? target.slice(1, -1) : target;
     const names = unwrapped.split(",").map((name) => name.trim());
     if (names.length > 1 && names[names.length - 1] === "") names.pop();
     for (const name of names) {
       if (!IDENTIFIER_RE.test(name)) {
-        this.#reader.fail(`for loop variable must be a name, names separated by commas or a destructuring pattern, not '${target}'`, line);
+        this.#defer(`for loop variable must be a name, names separated by commas or a destructuring pattern, not '${target}'`);
+      } else if (name.startsWith("_tt_")) {
+        this.#defer(`names starting with _tt_ are reserved: '${name}'`);
       }
-      if (name.startsWith("_tt_")) this.#reader.fail(`names starting with _tt_ are reserved: '${name}'`, line);
     }
     return names.length === 1 && !unwrapped.includes(",") ? names[0]! : `[${names.join(", ")}]`;
   }
 
-  #parseTry(suffix: string, line: number, inLoop: LoopNode | null, depth: number): TryNode {
-    if (suffix) this.#reader.fail("try takes no argument", line);
+  #parseTry(suffix: string, line: number, inLoop: LoopContext, depth: number): TryNode {
+    const directiveLine = this.#reader.line;
+    if (suffix) this.#defer("try takes no argument");
     const node: TryNode = { kind: "try", line, body: [], handler: null, elseBody: null, finallyBody: null };
     let section = this.parseSection("try", inLoop, depth + 1);
     node.body = section.body;
@@ -514,20 +574,21 @@ class Parser {
       if (end === null || end.operator === "end") break;
       const next = end.operator as "except" | "else" | "finally";
       if (order.indexOf(next) <= order.indexOf(stage)) {
-        this.#reader.fail(
+        this.#defer(
           next === "except" && stage === "except"
             ? "only one except per try: JavaScript catches every error; test the error inside {% except e %}"
             : `${next} after ${stage} in try block`,
-          end.line,
+          end.errorLine,
         );
+      } else if (next === "else" && stage !== "except") {
+        this.#defer("else in a try block needs an except before it", end.errorLine);
       }
-      if (next === "else" && stage !== "except") this.#reader.fail("else in a try block needs an except before it", end.line);
       section = this.parseSection("try", inLoop, depth + 1);
       if (next === "except") {
         if (end.suffix && !IDENTIFIER_RE.test(end.suffix)) {
-          this.#reader.fail(
+          this.#defer(
             `except takes an optional variable name, e.g. {% except e %}, not '${end.suffix}': JavaScript catches every error`,
-            end.line,
+            end.errorLine,
           );
         }
         node.handler = { variable: end.suffix || null, line: end.line, body: section.body };
@@ -540,15 +601,15 @@ class Parser {
       }
       stage = next;
     }
-    if (node.handler === null && node.finallyBody === null) this.#reader.fail("try block needs an except or a finally", line);
+    if (node.handler === null && node.finallyBody === null) this.#defer("try block needs an except or a finally", directiveLine);
     return node;
   }
 
   #noSuffix(end: SectionEnd): void {
     if (!end.suffix) return;
-    this.#reader.fail(
+    this.#defer(
       end.operator === "else" ? "else takes no condition (use {% elif condition %})" : `${end.operator} takes no argument`,
-      end.line,
+      end.errorLine,
     );
   }
 }

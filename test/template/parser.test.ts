@@ -34,6 +34,22 @@ void describe("parse errors with Tornado's wording and line", () => {
     ["{% apply %}x{% end %}", "apply missing method name at foo.html:1"],
     ["{% block %}x{% end %}", "block missing name at foo.html:1"],
     ["{% import %}", "import missing statement at foo.html:1"],
+    // A directive spanning lines: Tornado reports the line where it ends.
+    ["{%\nfoo %}", "unknown operator: 'foo' at foo.html:2"],
+    ["x\n{% else\n %}", "else outside {'if', 'for', 'while', 'try'} block at foo.html:3"],
+    ["{% if x %}\n{% except\n %}{% end %}", "except block cannot be attached to if block at foo.html:3"],
+    ["{% break\n %}", "break outside {'for', 'while'} block at foo.html:2"],
+    ["{{\n\n}}", "Empty expression at foo.html:3"],
+    ["{%\n\n%}", "Empty block tag ({% %}) at foo.html:3"],
+    ["{% include\n\n %}", "include missing file path at foo.html:3"],
+    ["{% if x %}{% end\n\n %}{% end\n %}", "Extra {% end %} block at foo.html:4"],
+    // apply and block check their argument after their body, at the line reached.
+    ["{% apply %}\nx\n{% end %}", "apply missing method name at foo.html:3"],
+    ["{% block %}\nx\n{% end %}", "block missing name at foo.html:3"],
+    // The operator ends at the first space, and is printed as Python's repr.
+    ["{% for x in y %}\n{% elif\n\n x %}{% end %}", "unknown operator: 'elif\\n\\n' at foo.html:4"],
+    ["{% if\tx %}{% end %}", "unknown operator: 'if\\tx' at foo.html:1"],
+    ["{% it's %}", `unknown operator: "it's" at foo.html:1`],
   ];
   for (const [source, message] of cases) {
     void test(message, () => {
@@ -47,6 +63,28 @@ void describe("parse errors with Tornado's wording and line", () => {
 
   void test("an invalid whitespace mode is a ParseError with the line (Tornado: a bare Exception)", () => {
     assert.equal(parseError("\n{% whitespace foo %}").message, "invalid whitespace mode foo at foo.html:2");
+  });
+
+  void test("with several mistakes, the one Tornado's parser reports wins over Typhoon's own checks", () => {
+    // Tornado leaves the try without except to Python's compiler, and reports the extra end first.
+    assert.equal(parseError("{% try %}{% end %}\n{% end %}").message, "Extra {% end %} block at foo.html:2");
+    assert.equal(parseError("{% import os %}\n{% foo %}").message, "unknown operator: 'foo' at foo.html:2");
+    // Alone, Typhoon's own check is reported.
+    assert.equal(parseError("\n{% try %}\n{% end %}").message, "try block needs an except or a finally at foo.html:2");
+    // The first of Typhoon's own checks wins.
+    assert.match(parseError("{% if %}{% end %}\n{% while %}{% end %}").message, /^if missing condition at foo\.html:1$/);
+  });
+
+  void test("break in the else of a loop that no loop encloses (Tornado: Python's SyntaxError)", () => {
+    assert.equal(
+      parseError("{% for x in y %}{% else %}\n{% break %}{% end %}").message,
+      "break in the {% else %} of a loop leaves the enclosing loop, and there is none at foo.html:2",
+    );
+    assert.equal(
+      new Template("{% for i in [1, 2] %}{% while false %}{% else %}{{ i }}{% continue %}{% end %}!{% end %}").generate(),
+      "12",
+      "with an enclosing loop it continues that loop",
+    );
   });
 
   void test("extends without a loader", () => {
