@@ -24,6 +24,7 @@ import {
   type RuleSpec,
 } from "./routing.js";
 import { type ApplicationSettings, resolveSettings } from "./settings.js";
+import { StaticFileHandler } from "./static-file-handler.js";
 import { templateLoaderResetter } from "./template-rendering.js";
 import { loadUIMethods, loadUIModules, type UIMethod, type UIModuleMap } from "./ui-modules.js";
 
@@ -84,12 +85,14 @@ export class Application implements ReversibleRouter, RequestDelegate {
     this.uiModules = loadUIModules(this.settings.uiModules);
     this.uiMethods = loadUIMethods(this.settings.uiMethods);
     this.#bodyLimits = mergeBodyLimits(DEFAULT_BODY_LIMITS, this.settings.bodyLimits);
-    this.wildcardRouter = new ReversibleRuleRouter(rules);
+    this.wildcardRouter = new ReversibleRuleRouter(staticRules(this.settings).concat(rules));
     this.defaultRouter = new ReversibleRuleRouter([new Rule(new AnyMatches(), this.wildcardRouter)]);
     if (this.settings.autoreload) {
-      // Edited templates are recompiled on their next render, without a restart.
+      // Edited templates are recompiled on their next render, and edited static files get new
+      // versions in staticUrl, without a restart.
       if (this.settings.templatePath) autoreload.watchWithoutRestart(this.settings.templatePath, templateLoaderResetter(this));
-      if (this.settings.staticPath) autoreload.watchWithoutRestart(this.settings.staticPath, () => undefined);
+      const staticHandlerClass = this.settings.staticHandlerClass;
+      if (this.settings.staticPath && staticHandlerClass) autoreload.watchWithoutRestart(this.settings.staticPath, () => staticHandlerClass.reset());
       autoreload.start();
     }
   }
@@ -298,6 +301,24 @@ export class Application implements ReversibleRouter, RequestDelegate {
       failUpgrade(res, error);
     }
   }
+}
+
+/**
+ * With the `staticPath` setting: the rules serving it under `staticUrlPrefix`, `/favicon.ico`
+ * and `/robots.txt`, checked before the application's own, as Tornado. Fills in the default
+ * `staticHandlerClass`, which `staticUrl` uses.
+ */
+function staticRules(settings: ApplicationSettings): ApplicationRule[] {
+  const staticPath = settings.staticPath;
+  if (!staticPath) return [];
+  const handlerClass = (settings.staticHandlerClass ??= StaticFileHandler);
+  const initArgs = { ...settings.staticHandlerArgs, path: staticPath };
+  const prefix = (settings.staticUrlPrefix ?? "/static/").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return [
+    [String.raw`/(robots\.txt)`, handlerClass, initArgs],
+    [String.raw`/(favicon\.ico)`, handlerClass, initArgs],
+    [`${prefix}(.*)`, handlerClass, initArgs],
+  ];
 }
 
 function destroyUpgradeSocket(this: Duplex): void {

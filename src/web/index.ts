@@ -11,6 +11,12 @@ export {
   type FallbackHandlerArgs,
 } from "./handlers.js";
 export {
+  StaticFileHandler,
+  type StaticFileHandlerArgs,
+  type StaticFileHandlerClass,
+  type StaticContent,
+} from "./static-file-handler.js";
+export {
   Matcher,
   AnyMatches,
   HostMatches,

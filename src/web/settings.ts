@@ -5,6 +5,7 @@ import type { CookieOptions } from "../http/cookies.js";
 import type { TemplateLoaderLike } from "../template/index.js";
 import type { RequestHandler, HandlerClass } from "./request-handler.js";
 import type { CookieSecret } from "./signed-value.js";
+import type { StaticFileHandlerClass } from "./static-file-handler.js";
 import type { UIMethodMap, UIModuleMap } from "./ui-modules.js";
 
 /**
@@ -81,9 +82,13 @@ export interface ApplicationSettings {
   staticPath?: string;
   /** URL prefix of static files. Default `/static/`. */
   staticUrlPrefix?: string;
-  /** Handler class serving static files. Default `StaticFileHandler`. */
-  staticHandlerClass?: HandlerClass;
-  /** Extra `initialize` arguments of the static handler. */
+  /**
+   * Handler class serving static files (a `StaticFileHandler` subclass); its `makeStaticUrl`
+   * makes `staticUrl`'s URLs. Default `StaticFileHandler` (filled in by `Application` when
+   * `staticPath` is set).
+   */
+  staticHandlerClass?: StaticFileHandlerClass;
+  /** Extra `initialize` arguments of the static handler, e.g. `{ defaultFilename: "index.html" }`. */
   staticHandlerArgs?: Readonly<Record<string, unknown>>;
   /**
    * UI modules usable as `{% module Name(...) %}`: name → `UIModule` subclass, or an array of

@@ -335,15 +335,15 @@ describe("UIModule", () => {
     assert.match(String(records[0]!.error), /the page rendered from no-body\.html has no <\/body>/);
   });
 
-  test("a relative resource path needs the handler's staticUrl", async () => {
+  test("a relative resource path goes through the handler's staticUrl, which needs staticPath", async () => {
     const records = await captureErrors(async () => {
       assert.equal((await application.inject({ url: "/?page=relative.html" })).code, 500);
     });
     assert.equal(records.length, 1);
-    assert.match(String(records[0]!.error), /relative file "app\.js", which needs the handler's staticUrl\(\)/);
+    assert.match(String(records[0]!.error), /You must define the 'staticPath' setting in your application to use staticUrl/);
 
     class StaticUrlHandler extends PageHandler {
-      staticUrl(path: string): string {
+      override staticUrl(path: string): string {
         return `/static/${path}?v=1`;
       }
     }
