@@ -275,6 +275,125 @@ describe("StaticFileHandler (tornado/test/web_test.py::StaticFileTest)", () => {
   });
 });
 
+describe("staticUrl (tornado/test/web_test.py::StaticFileTest, its static_url cases)", () => {
+  class StaticUrlHandler extends RequestHandler {
+    get(path: string) {
+      this.write(this.staticUrl(path, undefined, { includeVersion: this.getArgument("include_version", "1") === "1" }));
+    }
+  }
+  class AbsoluteStaticUrlHandler extends StaticUrlHandler {
+    override includeHost = true;
+  }
+  class OverrideStaticUrlHandler extends RequestHandler {
+    get(path: string) {
+      const include = this.getArgument("include_host") === "1";
+      this.includeHost = !include;
+      this.write({ regular: this.staticUrl(path), override: this.staticUrl(path, include) });
+    }
+  }
+
+  let served: Served;
+  before(async () => {
+    served = await serve(
+      new Application(
+        [
+          ["/static_url/(.*)", StaticUrlHandler],
+          ["/abs_static_url/(.*)", AbsoluteStaticUrlHandler],
+          ["/override_static_url/(.*)", OverrideStaticUrlHandler],
+        ],
+        { staticPath: STATIC_DIR },
+      ),
+    );
+  });
+  after(() => served.close());
+
+  test("test_static_url", async () => {
+    assert.equal((await get(served.url("/static_url/robots.txt"))).body.toString(), `/static/robots.txt?v=${ROBOTS_TXT_HASH}`);
+  });
+
+  test("test_absolute_static_url", async () => {
+    assert.equal((await get(served.url("/abs_static_url/robots.txt"))).body.toString(), served.url(`/static/robots.txt?v=${ROBOTS_TXT_HASH}`));
+  });
+
+  test("test_relative_version_exclusion", async () => {
+    assert.equal((await get(served.url("/static_url/robots.txt?include_version=0"))).body.toString(), "/static/robots.txt");
+  });
+
+  test("test_absolute_version_exclusion", async () => {
+    assert.equal((await get(served.url("/abs_static_url/robots.txt?include_version=0"))).body.toString(), served.url("/static/robots.txt"));
+  });
+
+  test("test_include_host_override", async () => {
+    const versioned = `/static/robots.txt?v=${ROBOTS_TXT_HASH}`;
+    assert.deepEqual(JSON.parse((await get(served.url("/override_static_url/robots.txt?include_host=1"))).body.toString()), {
+      regular: versioned,
+      override: served.url(versioned),
+    });
+    assert.deepEqual(JSON.parse((await get(served.url("/override_static_url/robots.txt?include_host=0"))).body.toString()), {
+      regular: served.url(versioned),
+      override: versioned,
+    });
+  });
+
+  test("a missing file logs an error and gets a URL without a version, as Tornado", async () => {
+    const response = await expectLog(genLog, /Could not open static file '.*no-such-file\.css'/, () => get(served.url("/static_url/no-such-file.css")), {
+      level: "error",
+    });
+    assert.equal(response.body.toString(), "/static/no-such-file.css");
+  });
+});
+
+describe("the version cache (staticHashCache, StaticFileHandler.reset)", () => {
+  class StaticUrlHandler extends RequestHandler {
+    get(path: string) {
+      this.write(this.staticUrl(path));
+    }
+  }
+  const sha512 = (text: string): string => createHash("sha512").update(text).digest("hex");
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "typhoon-static-versions-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function withApp(settings: ApplicationSettings, run: (served: Served, file: string) => Promise<void>): Promise<void> {
+    const name = `${Math.random().toString(36).slice(2)}.css`;
+    writeFileSync(join(dir, name), "one");
+    const served = await serve(new Application([["/static_url/(.*)", StaticUrlHandler]], { staticPath: dir, ...settings }));
+    try {
+      await run(served, name);
+    } finally {
+      await served.close();
+    }
+  }
+
+  test("with the cache (the default), staticUrl keeps a file's first version until reset()", async () => {
+    await withApp({}, async (served, file) => {
+      assert.equal((await get(served.url(`/static_url/${file}`))).body.toString(), `/static/${file}?v=${sha512("one")}`);
+      writeFileSync(join(dir, file), "second");
+      assert.equal((await get(served.url(`/static_url/${file}`))).body.toString(), `/static/${file}?v=${sha512("one")}`);
+      StaticFileHandler.reset();
+      assert.equal((await get(served.url(`/static_url/${file}`))).body.toString(), `/static/${file}?v=${sha512("second")}`);
+    });
+  });
+
+  test("a request checks the cached version against the file, so a changed file gets a new ETag", async () => {
+    await withApp({}, async (served, file) => {
+      assert.equal((await get(served.url(`/static/${file}`))).headers.get("etag"), `"${sha512("one")}"`);
+      writeFileSync(join(dir, file), "second");
+      assert.equal((await get(served.url(`/static/${file}`))).headers.get("etag"), `"${sha512("second")}"`);
+    });
+  });
+
+  test("with staticHashCache off (the debug default), every staticUrl sees the file as it is", async () => {
+    await withApp({ staticHashCache: false }, async (served, file) => {
+      assert.equal((await get(served.url(`/static_url/${file}`))).body.toString(), `/static/${file}?v=${sha512("one")}`);
+      writeFileSync(join(dir, file), "second");
+      assert.equal((await get(served.url(`/static_url/${file}`))).body.toString(), `/static/${file}?v=${sha512("second")}`);
+    });
+  });
+});
+
 describe("StaticFileHandler with defaultFilename (tornado/test/web_test.py::StaticDefaultFilenameTest)", () => {
   let served: Served;
   before(async () => {
